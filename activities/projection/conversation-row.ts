@@ -1,0 +1,47 @@
+import type { Knex } from 'knex';
+import type { ConversationSnapshot } from './types';
+
+const PREVIEW_LENGTH = 140;
+
+export function preview(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > PREVIEW_LENGTH ? `${flat.slice(0, PREVIEW_LENGTH - 1)}…` : flat;
+}
+
+const at = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
+
+export function snapshotColumns(snapshot: ConversationSnapshot) {
+  return {
+    status: snapshot.status,
+    priority: snapshot.priority,
+    escalation_level: snapshot.escalationLevel,
+    team_id: snapshot.teamId,
+    assignee_id: snapshot.assigneeId,
+    tags: snapshot.tags,
+    waiting_since: at(snapshot.waitingSince),
+    last_inbound_at: at(snapshot.lastInboundAt),
+    last_message_at: at(snapshot.lastMessageAt),
+    version: snapshot.version,
+  };
+}
+
+/**
+ * Moves the conversations row to `snapshot` only when it is newer (DESIGN §1): a retried or
+ * reordered write of an older version changes nothing.
+ */
+export async function applySnapshot(
+  trx: Knex.Transaction | Knex,
+  conversationId: string,
+  snapshot: ConversationSnapshot,
+  lastMessage?: { preview: string; author: string },
+): Promise<boolean> {
+  const updated = await trx('conversations')
+    .where({ id: conversationId })
+    .andWhere('version', '<', snapshot.version)
+    .update({
+      ...snapshotColumns(snapshot),
+      ...(lastMessage ? { last_message_preview: lastMessage.preview, last_message_author: lastMessage.author } : {}),
+      updated_at: trx.fn.now(),
+    });
+  return updated > 0;
+}

@@ -1,0 +1,73 @@
+/**
+ * Worker process configuration (STYLE §12): one zod schema over the environment, parsed once
+ * at start. `baseEnvSchema` holds the variables every process shares; api/config.ts extends it.
+ */
+import { z } from 'zod';
+
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration such as 500ms, 3s, 5m, 1h or 7d')
+  .transform(parseDurationMs);
+
+export function parseDurationMs(value: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(value.trim());
+  if (!match) throw new Error(`not a duration: ${value}`);
+  const n = Number(match[1]);
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return n * unit;
+}
+
+export const baseEnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z.url().default('postgres://postgres:postgres@127.0.0.1:54329/kliovo'),
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('kliovo-inbox'),
+  META_GRAPH_BASE_URL: z.url().default('https://graph.facebook.com'),
+  META_GRAPH_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/, 'expected a Graph API version such as v25.0')
+    .default('v25.0'),
+  SLA_DEFAULT_TIERS: z
+    .string()
+    .default('5m,15m,30m')
+    .transform((value, ctx) => {
+      const parts = value.split(',').map((p) => p.trim());
+      try {
+        const tiers = parts.map(parseDurationMs);
+        if (tiers.length !== 3) throw new Error('three tiers');
+        if (!(tiers[0]! < tiers[1]! && tiers[1]! < tiers[2]!)) throw new Error('increasing');
+        return tiers as [number, number, number];
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected three increasing durations, e.g. 5m,15m,30m' });
+        return z.NEVER;
+      }
+    }),
+});
+
+const workerEnvSchema = baseEnvSchema.extend({
+  /** A prebuilt workflow bundle (npm run build:workflows); without it the worker bundles at start. */
+  WORKFLOW_BUNDLE_PATH: z.string().optional(),
+  /** How long a conversation workflow idles with nothing open before it completes. */
+  CONVERSATION_IDLE_TIMEOUT: duration.default(7 * 86_400_000),
+});
+
+export type BaseConfig = z.infer<typeof baseEnvSchema>;
+export type WorkerConfig = z.infer<typeof workerEnvSchema>;
+
+/** Parses the environment or throws one error naming every bad variable. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
+  throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  return parseEnv(workerEnvSchema, env);
+}

@@ -1,0 +1,2 @@
+// Bundle entry: every workflow function, nothing else.
+export { conversationWorkflow } from './conversation/conversation.workflow';
