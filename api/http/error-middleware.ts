@@ -18,7 +18,7 @@ export function errorMiddleware(log: Logger): ErrorRequestHandler {
 }
 
 function classify(err: unknown): { status: number; code: string; message: string } {
-  if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message };
+  if (HttpError.is(err)) return { status: err.status, code: err.code, message: err.message };
   if (err instanceof ZodError) {
     const first = err.issues[0];
     const where = first?.path.length ? `${first.path.join('.')}: ` : '';

@@ -20,8 +20,18 @@ const STATUS: Record<ApiErrorCode, number> = {
   internal: 500,
 };
 
+// The Remix server build bundles its own copy of this module, so `instanceof` cannot recognise an
+// error thrown by the services the web process created; a registered symbol brand can.
+const BRAND = Symbol.for('kliovo.HttpError');
+
 export class HttpError extends Error {
   override readonly name = 'HttpError';
+  readonly [BRAND] = true;
+
+  static is(err: unknown): err is HttpError {
+    return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[BRAND] === true;
+  }
+
   constructor(
     readonly code: ApiErrorCode,
     message: string,

@@ -1,0 +1,129 @@
+/**
+ * createServer(deps): one Express app with webhooks, /api/v1, health, then the Remix handler
+ * (STYLE §6). Nothing listens at import time; api/main.ts and the tests call listen().
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createRequestHandler } from '@remix-run/express';
+import type { AppLoadContext, ServerBuild } from '@remix-run/node';
+import type { Client } from '@temporalio/client';
+import express, { type Express, type RequestHandler } from 'express';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { ChannelAdapter } from '../activities/channels/types';
+// Augments Remix's AppLoadContext with our services (web/app/load-context.ts).
+import '../web/app/load-context';
+import { errorMiddleware } from './http/error-middleware';
+import { HttpError } from './http/errors';
+import { createApiRouter } from './routes/v1';
+import { createAuthService } from './services/auth.service';
+import { createInboxService } from './services/inbox.service';
+import { createIngestService } from './services/ingest.service';
+import { createWhatsAppWebhookRouter } from './webhooks/whatsapp.router';
+
+export interface ServerDeps {
+  db: Knex;
+  temporal: Client;
+  log: Logger;
+  whatsapp: ChannelAdapter;
+  config: {
+    taskQueue: string;
+    whatsappAppSecret: string;
+    whatsappVerifyToken: string;
+    secureCookies: boolean;
+    temporalUiUrl: string;
+  };
+  /** How the inbox pages are served: a built Remix app, Vite in dev, or none (API-only tests). */
+  web: { mode: 'build'; buildDir: string } | { mode: 'dev' } | { mode: 'none' };
+}
+
+export async function createServer(deps: ServerDeps): Promise<Express> {
+  const { db, temporal, log, config } = deps;
+  const auth = createAuthService({ db });
+  const inbox = createInboxService({ db, temporal });
+  const ingest = createIngestService({ db, temporal, taskQueue: config.taskQueue, log });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.get('/healthz', async (_req, res) => {
+    const checks = await Promise.allSettled([
+      db.raw('select 1'),
+      temporal.workflowService.getSystemInfo({}),
+    ]);
+    const [database, temporalCheck] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : 'unavailable'));
+    const ok = checks.every((c) => c.status === 'fulfilled');
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', database, temporal: temporalCheck });
+  });
+
+  app.use(
+    '/webhooks/whatsapp',
+    createWhatsAppWebhookRouter({
+      adapter: deps.whatsapp,
+      ingest,
+      appSecret: config.whatsappAppSecret,
+      verifyToken: config.whatsappVerifyToken,
+    }),
+  );
+
+  app.use(sameOriginForStateChanges());
+  app.use('/api/v1', createApiRouter({ auth, inbox }));
+  app.use('/api', (_req, _res, next) => next(new HttpError('not_found', 'no such API route')));
+  app.use('/api', errorMiddleware(log));
+  app.use('/webhooks', errorMiddleware(log));
+
+  const loadContext: AppLoadContext = {
+    services: { auth, inbox },
+    config: { secureCookies: config.secureCookies, temporalUiUrl: config.temporalUiUrl },
+  };
+  await mountWeb(app, deps.web, () => loadContext);
+  app.use(errorMiddleware(log));
+  return app;
+}
+
+/**
+ * CSRF baseline (TECH-NOTES §5): a browser's state-changing request must come from our own
+ * origin. Webhooks are mounted before this (Meta is another origin; its signature authenticates).
+ */
+function sameOriginForStateChanges(): RequestHandler {
+  return (req, _res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
+    const origin = req.get('origin');
+    if (!origin) return next();
+    let host: string;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      return next(new HttpError('forbidden', 'cross-origin request refused'));
+    }
+    if (host !== req.get('host')) return next(new HttpError('forbidden', 'cross-origin request refused'));
+    next();
+  };
+}
+
+async function mountWeb(app: Express, web: ServerDeps['web'], getLoadContext: () => AppLoadContext): Promise<void> {
+  if (web.mode === 'none') return;
+  if (web.mode === 'dev') {
+    const vite = await import('vite');
+    const server = await vite.createServer({ server: { middlewareMode: true } });
+    app.use(server.middlewares);
+    app.all(
+      '*',
+      createRequestHandler({
+        build: () => server.ssrLoadModule('virtual:remix/server-build') as Promise<ServerBuild>,
+        getLoadContext,
+      }),
+    );
+    return;
+  }
+  const serverBuild = path.resolve(web.buildDir, 'server', 'index.mjs');
+  const build = (await importEsm(pathToFileURL(serverBuild).href)) as ServerBuild;
+  const client = path.resolve(web.buildDir, 'client');
+  app.use('/assets', express.static(path.join(client, 'assets'), { immutable: true, maxAge: '1y' }));
+  app.use(express.static(client, { maxAge: '1h' }));
+  app.all('*', createRequestHandler({ build, getLoadContext }));
+}
+
+// A real dynamic import from this CommonJS module (the Remix server build is ESM).
+const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;

@@ -1,0 +1,118 @@
+/**
+ * Runs `temporal server start-dev` with a file database, and makes sure the inbox search
+ * attributes exist: start-dev registers them only when it creates the database, so on a reused
+ * one the missing ones are added with `temporal operator search-attribute create` (TECH-NOTES §1.3).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../../workflows/shared/search-attributes';
+import { SetupError } from './temporal-cli';
+
+export interface DevServerOptions {
+  cli: string;
+  dbFile: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  log?: (line: string) => void;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startTemporalDevServer(opts: DevServerOptions): Promise<DevServer> {
+  const log = opts.log ?? console.log;
+  mkdirSync(path.dirname(opts.dbFile), { recursive: true });
+  const address = `127.0.0.1:${opts.port}`;
+  const args = [
+    'server', 'start-dev',
+    '--db-filename', opts.dbFile,
+    '--ip', '127.0.0.1',
+    '--port', String(opts.port),
+    '--ui-ip', '127.0.0.1',
+    '--ui-port', String(opts.uiPort),
+    '--namespace', opts.namespace,
+    '--log-level', 'warn',
+    // Offline machines: no outbound version check; updates enabled on every server version.
+    '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
+    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
+    '--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true',
+    '--sqlite-pragma', 'journal_mode=wal',
+    '--sqlite-pragma', 'synchronous=normal',
+    ...Object.entries(SEARCH_ATTRIBUTE_CLI_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+  ];
+  const child = spawn(opts.cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => {
+    output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    if (output.length > 50) output.splice(0, output.length - 50);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let exited = false;
+  child.on('exit', () => (exited = true));
+
+  await waitForFrontend(address, () => exited, () => output.slice(-15).join('\n'));
+  await ensureSearchAttributes(opts.cli, address, opts.namespace, log);
+
+  return {
+    address,
+    uiUrl: `http://127.0.0.1:${opts.uiPort}`,
+    process: child,
+    stop: () => stopChild(child),
+  };
+}
+
+async function waitForFrontend(address: string, exited: () => boolean, output: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited()) throw new SetupError(`The Temporal dev server exited during start-up:\n${output()}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      await connection.workflowService.getSystemInfo({});
+      await connection.close();
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new SetupError(`The Temporal dev server did not answer on ${address}:\n${output()}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+async function ensureSearchAttributes(cli: string, address: string, namespace: string, log: (l: string) => void) {
+  const connection = await Connection.connect({ address });
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = Object.entries(SEARCH_ATTRIBUTE_CLI_TYPES).filter(([name]) => !(name in (customAttributes ?? {})));
+    for (const [name, type] of missing) {
+      const result = spawnSync(
+        cli,
+        ['operator', 'search-attribute', 'create', '--address', address, '--namespace', namespace, '--name', name, '--type', type],
+        { encoding: 'utf8' },
+      );
+      if (result.status !== 0) throw new SetupError(`Registering search attribute ${name} failed: ${result.stderr}`);
+      log(`Registered search attribute ${name} (${type}) on the existing Temporal database`);
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+export function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill(signal);
+  });
+}
