@@ -1,6 +1,6 @@
 // ESLint 9 flat config. Fast by design: typescript-eslint's non-type-checked rules only
 // (`npm run typecheck` does the type work). The import rules of STYLE §1 are enforced here with
-// @typescript-eslint/no-restricted-imports, the base rule plus per-pattern `allowTypeImports`.
+// @typescript-eslint/no-restricted-imports (the core rule's options plus per-pattern `allowTypeImports`).
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import { defineConfig, globalIgnores } from 'eslint/config';
@@ -96,7 +96,6 @@ export default defineConfig(
     name: 'kliovo/base',
     languageOptions: {
       ecmaVersion: 2022,
-      sourceType: 'module',
       globals: { ...globals.node },
     },
     linterOptions: { reportUnusedDisableDirectives: 'warn' },
@@ -115,6 +114,12 @@ export default defineConfig(
     },
   },
 
+  {
+    // The package is CommonJS: plain .js files (jest.config.js) use require/module.exports.
+    name: 'kliovo/commonjs',
+    files: ['**/*.{js,cjs}'],
+    languageOptions: { sourceType: 'commonjs' },
+  },
   {
     name: 'kliovo/web-browser',
     files: ['web/app/**/*.{ts,tsx}'],

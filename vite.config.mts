@@ -23,5 +23,6 @@ export default defineConfig({
       },
     }),
   ],
+  publicDir: 'web/public',
   build: { target: 'es2022' },
 });

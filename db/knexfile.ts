@@ -1,6 +1,6 @@
 /**
  * Knex configuration. DATABASE_URL when set; otherwise the embedded cluster `npm start` runs
- * (scripts/embedded-postgres.ts) on its default port.
+ * (scripts/lib/postgres.ts) on its default port.
  */
 import path from 'node:path';
 import knex, { type Knex } from 'knex';

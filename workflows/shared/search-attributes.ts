@@ -1,5 +1,5 @@
 /**
- * The inbox search attributes of DESIGN §3, registered at dev-server start (scripts/temporal.ts)
+ * The inbox search attributes of DESIGN §3, registered at dev-server start (scripts/lib/temporal-server.ts)
  * and in docker-compose. Values are ids and enums only: never phone numbers or message text.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';

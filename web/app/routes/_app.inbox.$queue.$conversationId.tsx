@@ -40,7 +40,11 @@ export default function ConversationThread() {
   useEffect(() => {
     if (!sending && !result?.error) formRef.current?.reset();
   }, [sending, result]);
-  useEffect(() => endRef.current?.scrollIntoView({ block: 'end' }), [messages.data.length]);
+  useEffect(() => {
+    // A block body on purpose: newer browsers return a Promise here, and an effect's return
+    // value is taken as its cleanup function.
+    endRef.current?.scrollIntoView({ block: 'end' });
+  }, [messages.data.length]);
 
   return (
     <section className="thread" aria-labelledby="thread-title">

@@ -1,8 +1,7 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, useActionData, useNavigation, useSearchParams } from '@remix-run/react';
 import { z } from 'zod';
-import { sessionCookie } from '../../../api/http/authenticate';
-import { optionalUser, safeNext } from '../utils/auth.server';
+import { optionalUser, safeNext, sessionCookie } from '../utils/auth.server';
 
 export const meta: MetaFunction = () => [{ title: 'Sign in · Kliovo Inbox' }];
 

@@ -1,5 +1,5 @@
 import { redirect, type ActionFunctionArgs } from '@remix-run/node';
-import { clearedSessionCookie, readSessionToken } from '../../../api/http/authenticate';
+import { clearedSessionCookie, readSessionToken } from '../utils/auth.server';
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const token = readSessionToken(request.headers.get('cookie'));

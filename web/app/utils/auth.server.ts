@@ -18,3 +18,5 @@ export async function optionalUser(request: Request, context: AppLoadContext): P
 export function safeNext(next: string | null): string {
   return next && next.startsWith('/') && !next.startsWith('//') ? next : '/inbox';
 }
+
+export { clearedSessionCookie, readSessionToken, sessionCookie } from '../../../api/http/authenticate';
