@@ -19,7 +19,10 @@ async function main(): Promise<void> {
     db,
     temporal,
     log,
-    whatsapp: createWhatsAppAdapter({ graphBaseUrl: config.META_GRAPH_BASE_URL, graphVersion: config.META_GRAPH_VERSION }),
+    whatsapp: createWhatsAppAdapter({
+      graphBaseUrl: config.META_GRAPH_BASE_URL,
+      graphVersion: config.META_GRAPH_VERSION,
+    }),
     config: {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       whatsappAppSecret: config.WHATSAPP_APP_SECRET,
@@ -46,6 +49,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : `web failed: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(
+    err instanceof ConfigError ? err.message : `web failed: ${err instanceof Error ? err.message : String(err)}`,
+  );
   process.exit(1);
 });

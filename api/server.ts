@@ -48,10 +48,7 @@ export async function createServer(deps: ServerDeps): Promise<Express> {
   app.set('trust proxy', 'loopback');
 
   app.get('/healthz', async (_req, res) => {
-    const checks = await Promise.allSettled([
-      db.raw('select 1'),
-      temporal.workflowService.getSystemInfo({}),
-    ]);
+    const checks = await Promise.allSettled([db.raw('select 1'), temporal.workflowService.getSystemInfo({})]);
     const [database, temporalCheck] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : 'unavailable'));
     const ok = checks.every((c) => c.status === 'fulfilled');
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', database, temporal: temporalCheck });

@@ -12,12 +12,7 @@ import {
   type InboundMessage,
 } from '../workflows/conversation/contract';
 import type { conversationWorkflow } from '../workflows/conversation/conversation.workflow';
-import {
-  INBOX_CHANNEL,
-  INBOX_ESCALATION,
-  INBOX_PRIORITY,
-  INBOX_STATUS,
-} from '../workflows/shared/search-attributes';
+import { INBOX_CHANNEL, INBOX_ESCALATION, INBOX_PRIORITY, INBOX_STATUS } from '../workflows/shared/search-attributes';
 
 export async function connectTemporal(address: string, namespace: string): Promise<Client> {
   const connection = await Connection.connect({ address });
@@ -31,7 +26,11 @@ export interface DeliverInboundOptions {
   idleTimeoutMs?: number;
 }
 
-const CHANNEL_LABEL: Record<ChannelKind, string> = { whatsapp: 'WhatsApp', messenger: 'Messenger', instagram: 'Instagram' };
+const CHANNEL_LABEL: Record<ChannelKind, string> = {
+  whatsapp: 'WhatsApp',
+  messenger: 'Messenger',
+  instagram: 'Instagram',
+};
 
 /** Resolves once Temporal has durably accepted the signal (and started the run if needed). */
 export async function deliverInbound(client: Client, opts: DeliverInboundOptions): Promise<string> {

@@ -47,7 +47,10 @@ async function waitForHealthy(url: string, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (stopping) return;
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 300));
   }
@@ -134,7 +137,11 @@ async function main(): Promise<void> {
       `  Meta Graph   ${graphBaseUrl}${local.metaGraphBaseUrl ? '' : '  (local sandbox: replies are recorded here, not sent)'}`,
       ...(local.production
         ? []
-        : ['', `Demo sign-ins (password "${DEMO_PASSWORD}"):`, ...DEMO_USERS.map((u) => `  ${u.email.padEnd(20)} ${u.role}`)]),
+        : [
+            '',
+            `Demo sign-ins (password "${DEMO_PASSWORD}"):`,
+            ...DEMO_USERS.map((u) => `  ${u.email.padEnd(20)} ${u.role}`),
+          ]),
       '',
       'Press Ctrl-C to stop everything.',
       '',
@@ -153,7 +160,11 @@ async function sendDemoConversations(webUrl: string, databaseUrl: string): Promi
   }
   const now = Math.floor(Date.now() / 1000);
   for (const [i, c] of DEMO_CONVERSATIONS.entries()) {
-    const body = whatsappTextWebhook({ ...c, phoneNumberId: local.demo.whatsappPhoneNumberId, timestamp: now - 600 + i * 60 });
+    const body = whatsappTextWebhook({
+      ...c,
+      phoneNumberId: local.demo.whatsappPhoneNumberId,
+      timestamp: now - 600 + i * 60,
+    });
     const res = await postWebhook(webUrl, body, local.whatsappAppSecret);
     if (!res.ok) say(`demo conversation ${i + 1} was refused: HTTP ${res.status}`);
   }
@@ -161,6 +172,10 @@ async function sendDemoConversations(webUrl: string, databaseUrl: string): Promi
 }
 
 main().catch(async (err: unknown) => {
-  console.error(err instanceof SetupError ? `\n${err.message}\n` : `[start] failed: ${err instanceof Error ? err.stack : String(err)}`);
+  console.error(
+    err instanceof SetupError
+      ? `\n${err.message}\n`
+      : `[start] failed: ${err instanceof Error ? err.stack : String(err)}`,
+  );
   await shutdown(1);
 });

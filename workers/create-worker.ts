@@ -12,7 +12,10 @@ export interface InboxWorkerOptions {
   deps: ActivityDeps;
   /** A prebuilt bundle (npm run build:workflows); without it the worker bundles workflows/ at start. */
   workflowBundlePath?: string;
-  tuning?: Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions'>;
+  tuning?: Pick<
+    WorkerOptions,
+    'maxCachedWorkflows' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions'
+  >;
 }
 
 export function createInboxWorker(opts: InboxWorkerOptions): Promise<Worker> {

@@ -26,7 +26,10 @@ async function main(): Promise<void> {
     workflowBundlePath: bundle,
     deps: {
       db,
-      channels: createChannelRegistry({ graphBaseUrl: config.META_GRAPH_BASE_URL, graphVersion: config.META_GRAPH_VERSION }),
+      channels: createChannelRegistry({
+        graphBaseUrl: config.META_GRAPH_BASE_URL,
+        graphVersion: config.META_GRAPH_VERSION,
+      }),
     },
   });
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, bundle: bundle ? 'prebuilt' : 'bundled at start' }, 'worker ready');

@@ -35,7 +35,8 @@ export const createSendActivities = ({ db, channels }: ActivityDeps) => ({
     if (row.external_id) return { externalId: row.external_id };
 
     const adapter = channels[row.kind as keyof typeof channels];
-    if (!adapter) throw ApplicationFailure.nonRetryable(`no adapter for ${row.kind}`, ErrorType.ChannelPermanentFailure);
+    if (!adapter)
+      throw ApplicationFailure.nonRetryable(`no adapter for ${row.kind}`, ErrorType.ChannelPermanentFailure);
 
     try {
       const result = await adapter.send(

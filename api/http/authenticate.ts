@@ -32,5 +32,11 @@ export function sessionCookie(token: string, opts: { secure: boolean; expires: D
 }
 
 export function clearedSessionCookie(opts: { secure: boolean }): string {
-  return serializeCookie(SESSION_COOKIE, '', { httpOnly: true, sameSite: 'lax', secure: opts.secure, path: '/', maxAge: 0 });
+  return serializeCookie(SESSION_COOKIE, '', {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: opts.secure,
+    path: '/',
+    maxAge: 0,
+  });
 }

@@ -34,7 +34,12 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password);
 }
 
-export function createAuthService({ db, clock = Date.now, idleTimeoutMs = 12 * HOUR, absoluteTimeoutMs = 7 * 24 * HOUR }: AuthOptions) {
+export function createAuthService({
+  db,
+  clock = Date.now,
+  idleTimeoutMs = 12 * HOUR,
+  absoluteTimeoutMs = 7 * 24 * HOUR,
+}: AuthOptions) {
   let dummyHash: Promise<string> | undefined;
 
   async function checkPassword(email: string, password: string): Promise<Actor | null> {
@@ -52,7 +57,10 @@ export function createAuthService({ db, clock = Date.now, idleTimeoutMs = 12 * H
     checkPassword,
 
     /** A new session for valid credentials; null otherwise (no hint which part was wrong). */
-    async signIn(email: string, password: string): Promise<{ actor: Actor; sessionToken: string; expiresAt: Date } | null> {
+    async signIn(
+      email: string,
+      password: string,
+    ): Promise<{ actor: Actor; sessionToken: string; expiresAt: Date } | null> {
       const actor = await checkPassword(email, password);
       if (!actor) return null;
       const sessionToken = newSecret();
@@ -62,7 +70,9 @@ export function createAuthService({ db, clock = Date.now, idleTimeoutMs = 12 * H
     },
 
     async signOut(sessionToken: string): Promise<void> {
-      await db('sessions').where({ id: sha256(sessionToken) }).delete();
+      await db('sessions')
+        .where({ id: sha256(sessionToken) })
+        .delete();
     },
 
     /** The user behind a session cookie, or null when it is unknown, expired or idle too long. */
@@ -77,7 +87,9 @@ export function createAuthService({ db, clock = Date.now, idleTimeoutMs = 12 * H
         .where('s.last_seen_at', '>', new Date(clock() - idleTimeoutMs))
         .first('u.*');
       if (!row) return null;
-      await db('sessions').where({ id: sha256(sessionToken) }).update({ last_seen_at: now });
+      await db('sessions')
+        .where({ id: sha256(sessionToken) })
+        .update({ last_seen_at: now });
       return toActor(row);
     },
 
@@ -97,7 +109,9 @@ export function createAuthService({ db, clock = Date.now, idleTimeoutMs = 12 * H
         .whereNull('u.disabled_at')
         .first('u.*');
       if (!row) return null;
-      await db('api_tokens').where({ token_hash: sha256(token) }).update({ last_used_at: new Date(clock()) });
+      await db('api_tokens')
+        .where({ token_hash: sha256(token) })
+        .update({ last_used_at: new Date(clock()) });
       return toActor(row);
     },
   };

@@ -95,13 +95,7 @@ export function createInboxService({ db, temporal }: InboxServiceDeps) {
           { column: 'cv.id', order: 'desc' },
         ])
         .limit(limit + 1)
-        .select(
-          'cv.*',
-          'ct.display_name',
-          'ct.external_key',
-          'ch.kind as channel_kind',
-          'ch.name as channel_name',
-        );
+        .select('cv.*', 'ct.display_name', 'ct.external_key', 'ch.kind as channel_kind', 'ch.name as channel_name');
       if (opts.queue === 'mine') q.where('cv.assignee_id', actor.id);
       if (opts.queue === 'unassigned') q.whereNull('cv.assignee_id').whereNot('cv.status', 'resolved');
       if (opts.cursor) {
@@ -164,7 +158,13 @@ export function createInboxService({ db, temporal }: InboxServiceDeps) {
       await findVisible(actor, conversationId);
       const rows = await db('events').where({ conversation_id: conversationId }).orderBy('created_at').limit(500);
       return {
-        data: rows.map((e) => ({ id: e.id, type: e.type, actorKind: e.actor_kind, data: e.data, at: e.created_at.toISOString() })),
+        data: rows.map((e) => ({
+          id: e.id,
+          type: e.type,
+          actorKind: e.actor_kind,
+          data: e.data,
+          at: e.created_at.toISOString(),
+        })),
         nextCursor: null,
       };
     },

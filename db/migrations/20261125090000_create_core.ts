@@ -85,9 +85,7 @@ export async function up(knex: Knex): Promise<void> {
     t.text('workflow_id').notNullable().unique();
     t.uuid('channel_id').notNullable().references('channels.id');
     t.uuid('contact_id').notNullable().references('contacts.id');
-    t.text('status')
-      .notNullable()
-      .checkIn(['bot', 'queued', 'assigned', 'pending', 'snoozed', 'resolved']);
+    t.text('status').notNullable().checkIn(['bot', 'queued', 'assigned', 'pending', 'snoozed', 'resolved']);
     t.text('priority').notNullable().defaultTo('normal').checkIn(['normal', 'high', 'urgent']);
     t.smallint('escalation_level').notNullable().defaultTo(0);
     t.uuid('team_id').references('teams.id');

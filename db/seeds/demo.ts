@@ -56,6 +56,16 @@ export async function seedDemo(db: Knex, settings: DemoSettings): Promise<{ what
 /** Customer messages the demo starts with (sent as signed webhooks by scripts/start.ts). */
 export const DEMO_CONVERSATIONS = [
   { from: '447700900123', name: 'Priya Shah', id: 'wamid.demo-0001', text: 'Hi! Is my order #8812 shipped yet?' },
-  { from: '212600000001', name: 'Youssef Amrani', id: 'wamid.demo-0002', text: 'Salam, I want to confirm my COD order for tomorrow.' },
-  { from: '33612345678', name: 'Camille Martin', id: 'wamid.demo-0003', text: 'Can I move my appointment on Thursday to 4pm?' },
+  {
+    from: '212600000001',
+    name: 'Youssef Amrani',
+    id: 'wamid.demo-0002',
+    text: 'Salam, I want to confirm my COD order for tomorrow.',
+  },
+  {
+    from: '33612345678',
+    name: 'Camille Martin',
+    id: 'wamid.demo-0003',
+    text: 'Can I move my appointment on Thursday to 4pm?',
+  },
 ];

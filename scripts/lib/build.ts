@@ -42,7 +42,14 @@ export async function buildWorkflows(opts: { force?: boolean; log?: (l: string) 
   opts.log?.('Bundling workflows…');
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve(path.join(ROOT, 'workflows')),
-    logger: { info: () => undefined, warn: () => undefined, error: console.error, debug: () => undefined, trace: () => undefined, log: () => undefined },
+    logger: {
+      info: () => undefined,
+      warn: () => undefined,
+      error: console.error,
+      debug: () => undefined,
+      trace: () => undefined,
+      log: () => undefined,
+    },
   });
   mkdirSync(path.dirname(WORKFLOW_BUNDLE), { recursive: true });
   writeFileSync(WORKFLOW_BUNDLE, code);

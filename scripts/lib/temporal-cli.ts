@@ -81,7 +81,12 @@ export async function ensureTemporalCli(log: (line: string) => void = console.lo
   const stderrTail: string[] = [];
   const code = await new Promise<number>((resolve, reject) => {
     const child = spawn(go, ['install', `${MODULE}@${TEMPORAL_CLI_VERSION}`], {
-      env: { ...process.env, GOBIN: staging, CGO_ENABLED: '0', GOFLAGS: `${process.env.GOFLAGS ?? ''} -buildvcs=false`.trim() },
+      env: {
+        ...process.env,
+        GOBIN: staging,
+        CGO_ENABLED: '0',
+        GOFLAGS: `${process.env.GOFLAGS ?? ''} -buildvcs=false`.trim(),
+      },
       stdio: ['ignore', 'inherit', 'pipe'],
     });
     let downloads = 0;

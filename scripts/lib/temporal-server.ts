@@ -31,21 +31,35 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
   mkdirSync(path.dirname(opts.dbFile), { recursive: true });
   const address = `127.0.0.1:${opts.port}`;
   const args = [
-    'server', 'start-dev',
-    '--db-filename', opts.dbFile,
-    '--ip', '127.0.0.1',
-    '--port', String(opts.port),
-    '--ui-ip', '127.0.0.1',
-    '--ui-port', String(opts.uiPort),
-    '--namespace', opts.namespace,
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--db-filename',
+    opts.dbFile,
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(opts.port),
+    '--ui-ip',
+    '127.0.0.1',
+    '--ui-port',
+    String(opts.uiPort),
+    '--namespace',
+    opts.namespace,
+    '--log-level',
+    'warn',
     // Offline machines: no outbound version check; updates enabled on every server version.
-    '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
-    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
-    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
-    '--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true',
-    '--sqlite-pragma', 'journal_mode=wal',
-    '--sqlite-pragma', 'synchronous=normal',
+    '--dynamic-config-value',
+    'frontend.enableServerVersionCheck=false',
+    '--dynamic-config-value',
+    'frontend.enableUpdateWorkflowExecution=true',
+    '--dynamic-config-value',
+    'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
+    '--dynamic-config-value',
+    'frontend.enableExecuteMultiOperation=true',
+    '--sqlite-pragma',
+    'journal_mode=wal',
+    '--sqlite-pragma',
+    'synchronous=normal',
     ...Object.entries(SEARCH_ATTRIBUTE_CLI_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
   ];
   const child = spawn(opts.cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -59,7 +73,11 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
   let exited = false;
   child.on('exit', () => (exited = true));
 
-  await waitForFrontend(address, () => exited, () => output.slice(-15).join('\n'));
+  await waitForFrontend(
+    address,
+    () => exited,
+    () => output.slice(-15).join('\n'),
+  );
   await ensureSearchAttributes(opts.cli, address, opts.namespace, log);
 
   return {
@@ -80,7 +98,8 @@ async function waitForFrontend(address: string, exited: () => boolean, output: (
       await connection.close();
       return;
     } catch {
-      if (Date.now() > deadline) throw new SetupError(`The Temporal dev server did not answer on ${address}:\n${output()}`);
+      if (Date.now() > deadline)
+        throw new SetupError(`The Temporal dev server did not answer on ${address}:\n${output()}`);
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -94,7 +113,19 @@ async function ensureSearchAttributes(cli: string, address: string, namespace: s
     for (const [name, type] of missing) {
       const result = spawnSync(
         cli,
-        ['operator', 'search-attribute', 'create', '--address', address, '--namespace', namespace, '--name', name, '--type', type],
+        [
+          'operator',
+          'search-attribute',
+          'create',
+          '--address',
+          address,
+          '--namespace',
+          namespace,
+          '--name',
+          name,
+          '--type',
+          type,
+        ],
         { encoding: 'utf8' },
       );
       if (result.status !== 0) throw new SetupError(`Registering search attribute ${name} failed: ${result.stderr}`);

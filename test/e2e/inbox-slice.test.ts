@@ -26,10 +26,25 @@ describe('the inbox in a browser', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    [temporal, database, graph, browser] = await Promise.all([startTestTemporal(), createTestDatabase(), startFakeGraph(), launchBrowser()]);
+    [temporal, database, graph, browser] = await Promise.all([
+      startTestTemporal(),
+      createTestDatabase(),
+      startFakeGraph(),
+      launchBrowser(),
+    ]);
     const team = await upsertTeam(database.db, 'Support');
-    await addMember(database.db, team, await upsertUser(database.db, { email: 'agent@e2e.dev', name: 'Ada Agent', role: 'agent', password: PASSWORD }));
-    await upsertChannel(database.db, { kind: 'whatsapp', name: 'E2E store', externalId: PHONE_NUMBER_ID, accessToken: 'e2e-token', defaultTeamId: team });
+    await addMember(
+      database.db,
+      team,
+      await upsertUser(database.db, { email: 'agent@e2e.dev', name: 'Ada Agent', role: 'agent', password: PASSWORD }),
+    );
+    await upsertChannel(database.db, {
+      kind: 'whatsapp',
+      name: 'E2E store',
+      externalId: PHONE_NUMBER_ID,
+      accessToken: 'e2e-token',
+      defaultTeamId: team,
+    });
     app = await startApp({
       databaseUrl: database.url,
       temporalAddress: temporal.connection.options.address,
@@ -42,10 +57,16 @@ describe('the inbox in a browser', () => {
       { from: '447700900123', name: 'Priya Shah', text: 'Hi! Is my order #8812 shipped yet?' },
       { from: '212600000001', name: 'Youssef Amrani', text: 'Salam, I want to confirm my COD order for tomorrow.' },
     ].entries()) {
-      const res = await postWebhook(app.baseUrl, whatsappTextWebhook({ ...c, phoneNumberId: PHONE_NUMBER_ID, id: `wamid.e2e-${i}` }), APP_SECRET);
+      const res = await postWebhook(
+        app.baseUrl,
+        whatsappTextWebhook({ ...c, phoneNumberId: PHONE_NUMBER_ID, id: `wamid.e2e-${i}` }),
+        APP_SECRET,
+      );
       expect(res.status).toBe(200);
     }
-    await waitFor(async () => Number((await database.db('messages').count('* as n').first())?.n) === 2, { what: 'both messages' });
+    await waitFor(async () => Number((await database.db('messages').count('* as n').first())?.n) === 2, {
+      what: 'both messages',
+    });
   });
 
   afterAll(async () => {
@@ -65,8 +86,15 @@ describe('the inbox in a browser', () => {
       const page = await context.newPage();
       const problems: string[] = [];
       page.on('pageerror', (err) => problems.push(err.message));
-      page.on('console', (msg) => msg.type() === 'error' && !msg.text().startsWith('Failed to load resource') && problems.push(msg.text()));
-      page.on('response', (res) => res.status() >= 400 && problems.push(`HTTP ${res.status()} ${new URL(res.url()).pathname}`));
+      page.on(
+        'console',
+        (msg) =>
+          msg.type() === 'error' && !msg.text().startsWith('Failed to load resource') && problems.push(msg.text()),
+      );
+      page.on(
+        'response',
+        (res) => res.status() >= 400 && problems.push(`HTTP ${res.status()} ${new URL(res.url()).pathname}`),
+      );
       await page.goto(`${app.baseUrl}/inbox/all`);
       await expect(page.getByRole('heading', { name: 'Kliovo Inbox' }).isVisible()).resolves.toBe(true);
       await page.screenshot({ path: path.join(ARTIFACTS, `sign-in-${label}.png`) });
@@ -85,16 +113,22 @@ describe('the inbox in a browser', () => {
       const text = `On its way (${label})`;
       await page.getByLabel('Reply to Priya Shah').fill(text);
       await page.getByRole('button', { name: 'Send' }).click();
-      await thread.getByText(text).waitFor().catch(async (err: unknown) => {
-        await page.screenshot({ path: path.join(ARTIFACTS, `thread-${label}-failed.png`) });
-        throw new Error(`${String(err)}\nbrowser errors: ${problems.join('\n')}\n${app.output().slice(-3000)}`);
-      });
+      await thread
+        .getByText(text)
+        .waitFor()
+        .catch(async (err: unknown) => {
+          await page.screenshot({ path: path.join(ARTIFACTS, `thread-${label}-failed.png`) });
+          throw new Error(`${String(err)}\nbrowser errors: ${problems.join('\n')}\n${app.output().slice(-3000)}`);
+        });
       await page.screenshot({ path: path.join(ARTIFACTS, `thread-${label}.png`) });
       expect(problems).toEqual([]);
 
-      const sent = await waitFor(() => graph.requests.find((r) => (r.body as { text?: { body?: string } }).text?.body === text), {
-        what: 'the reply at the Graph API',
-      });
+      const sent = await waitFor(
+        () => graph.requests.find((r) => (r.body as { text?: { body?: string } }).text?.body === text),
+        {
+          what: 'the reply at the Graph API',
+        },
+      );
       expect(sent.body).toMatchObject({ messaging_product: 'whatsapp', to: '+447700900123', type: 'text' });
       await context.close();
     });

@@ -38,8 +38,16 @@ describe('a WhatsApp message travels from webhook to inbox and the reply back to
     const db = database.db;
     supportTeamId = await upsertTeam(db, 'Support');
     const salesTeamId = await upsertTeam(db, 'Sales');
-    await addMember(db, supportTeamId, await upsertUser(db, { email: 'support@test.dev', name: 'Sara Support', role: 'agent', password: PASSWORD }));
-    await addMember(db, salesTeamId, await upsertUser(db, { email: 'sales@test.dev', name: 'Sam Sales', role: 'agent', password: PASSWORD }));
+    await addMember(
+      db,
+      supportTeamId,
+      await upsertUser(db, { email: 'support@test.dev', name: 'Sara Support', role: 'agent', password: PASSWORD }),
+    );
+    await addMember(
+      db,
+      salesTeamId,
+      await upsertUser(db, { email: 'sales@test.dev', name: 'Sam Sales', role: 'agent', password: PASSWORD }),
+    );
     channelId = await upsertChannel(db, {
       kind: 'whatsapp',
       name: 'Test store',
@@ -67,25 +75,48 @@ describe('a WhatsApp message travels from webhook to inbox and the reply back to
   const countMessages = async () => Number((await database.db('messages').count('* as n').first())?.n ?? 0);
 
   it('answers Meta’s verification handshake only with the right token', async () => {
-    const ok = await fetch(`${app.baseUrl}/webhooks/whatsapp?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=${VERIFY_TOKEN}`);
+    const ok = await fetch(
+      `${app.baseUrl}/webhooks/whatsapp?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=${VERIFY_TOKEN}`,
+    );
     expect(ok.status).toBe(200);
     expect(await ok.text()).toBe('1158201444');
-    const wrong = await fetch(`${app.baseUrl}/webhooks/whatsapp?hub.mode=subscribe&hub.challenge=1&hub.verify_token=nope`);
+    const wrong = await fetch(
+      `${app.baseUrl}/webhooks/whatsapp?hub.mode=subscribe&hub.challenge=1&hub.verify_token=nope`,
+    );
     expect(wrong.status).toBe(403);
   });
 
   it('projects the message, shows it in the inbox and API, and sends the agent reply through the Cloud API', async () => {
     const text = 'Grüße! Is my order #8812 shipped? 📦';
-    const webhook = whatsappTextWebhook({ phoneNumberId: PHONE_NUMBER_ID, from: '447700900123', name: 'Priya Shah', text, id: 'wamid.it-1', timestamp: 1_767_702_000 });
+    const webhook = whatsappTextWebhook({
+      phoneNumberId: PHONE_NUMBER_ID,
+      from: '447700900123',
+      name: 'Priya Shah',
+      text,
+      id: 'wamid.it-1',
+      timestamp: 1_767_702_000,
+    });
     const res = await postWebhook(app.baseUrl, webhook, APP_SECRET);
     expect(res.status).toBe(200);
 
     // Postgres: the projection written by the worker's activities.
-    const message = await waitFor(() => database.db('messages').where({ external_id: 'wamid.it-1' }).first(), { what: 'the message row' });
-    expect(message).toMatchObject({ direction: 'inbound', author_kind: 'contact', type: 'text', body: text, status: 'received' });
+    const message = await waitFor(() => database.db('messages').where({ external_id: 'wamid.it-1' }).first(), {
+      what: 'the message row',
+    });
+    expect(message).toMatchObject({
+      direction: 'inbound',
+      author_kind: 'contact',
+      type: 'text',
+      body: text,
+      status: 'received',
+    });
     expect(message.sent_at.toISOString()).toBe('2026-01-06T12:20:00.000Z');
     const conversation = await database.db('conversations').where({ id: message.conversation_id }).first();
-    expect(conversation).toMatchObject({ status: 'queued', team_id: supportTeamId, workflow_id: conversationWorkflowId(channelId, '447700900123') });
+    expect(conversation).toMatchObject({
+      status: 'queued',
+      team_id: supportTeamId,
+      workflow_id: conversationWorkflowId(channelId, '447700900123'),
+    });
     const contact = await database.db('contacts').where({ id: conversation.contact_id }).first();
     expect(contact).toMatchObject({ external_key: '447700900123', wa_id: '447700900123', display_name: 'Priya Shah' });
 
@@ -104,7 +135,9 @@ describe('a WhatsApp message travels from webhook to inbox and the reply back to
     expect(await description.staticSummary()).toBe('WhatsApp conversation with Priya Shah');
     const listed = await waitFor(
       async () => {
-        for await (const wf of temporal.client.workflow.list({ query: `InboxStatus = 'queued' AND InboxChannel = 'whatsapp'` })) {
+        for await (const wf of temporal.client.workflow.list({
+          query: `InboxStatus = 'queued' AND InboxChannel = 'whatsapp'`,
+        })) {
           if (wf.workflowId === conversation.workflow_id) return wf;
         }
         return undefined;
@@ -134,13 +167,23 @@ describe('a WhatsApp message travels from webhook to inbox and the reply back to
     expect(tokenRes.status).toBe(201);
     const { token } = (await tokenRes.json()) as { token: string };
     const api = (path: string, init: RequestInit = {}) =>
-      fetch(`${app.baseUrl}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers } });
-    const list = (await (await api('/conversations?queue=all')).json()) as { data: Array<{ id: string; contact: { name: string } }> };
+      fetch(`${app.baseUrl}/api/v1${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
+      });
+    const list = (await (await api('/conversations?queue=all')).json()) as {
+      data: Array<{ id: string; contact: { name: string } }>;
+    };
     expect(list.data.map((c) => [c.id, c.contact.name])).toEqual([[conversation.id, 'Priya Shah']]);
-    const thread1 = (await (await api(`/conversations/${conversation.id}/messages`)).json()) as { data: Array<{ body: string }> };
+    const thread1 = (await (await api(`/conversations/${conversation.id}/messages`)).json()) as {
+      data: Array<{ body: string }>;
+    };
     expect(thread1.data.map((m) => m.body)).toEqual([text]);
 
-    const replyRes = await api(`/conversations/${conversation.id}/messages`, { method: 'POST', body: JSON.stringify({ text: 'Yes, it left today 🚚' }) });
+    const replyRes = await api(`/conversations/${conversation.id}/messages`, {
+      method: 'POST',
+      body: JSON.stringify({ text: 'Yes, it left today 🚚' }),
+    });
     expect(replyRes.status).toBe(201);
     const reply = (await replyRes.json()) as { data: { messageId: string; status: string; externalId: string } };
     expect(reply.data.status).toBe('sent');
@@ -160,7 +203,12 @@ describe('a WhatsApp message travels from webhook to inbox and the reply back to
       biz_opaque_callback_data: reply.data.messageId,
     });
     const stored = await database.db('messages').where({ id: reply.data.messageId }).first();
-    expect(stored).toMatchObject({ direction: 'outbound', author_kind: 'agent', status: 'sent', external_id: reply.data.externalId });
+    expect(stored).toMatchObject({
+      direction: 'outbound',
+      author_kind: 'agent',
+      status: 'sent',
+      external_id: reply.data.externalId,
+    });
     expect(stored.external_id).toMatch(/^wamid\./);
 
     // …and the same reply path from the thread page's composer.
@@ -174,12 +222,26 @@ describe('a WhatsApp message travels from webhook to inbox and the reply back to
   });
 
   it('stores a redelivered webhook once', async () => {
-    const webhook = whatsappTextWebhook({ phoneNumberId: PHONE_NUMBER_ID, from: '212600000001', name: 'Youssef', text: 'Confirm my COD order', id: 'wamid.it-dup' });
+    const webhook = whatsappTextWebhook({
+      phoneNumberId: PHONE_NUMBER_ID,
+      from: '212600000001',
+      name: 'Youssef',
+      text: 'Confirm my COD order',
+      id: 'wamid.it-dup',
+    });
     for (let i = 0; i < 3; i++) expect((await postWebhook(app.baseUrl, webhook, APP_SECRET)).status).toBe(200);
     // A later message of the same contact is handled after the duplicates (signals are ordered).
-    const after = whatsappTextWebhook({ phoneNumberId: PHONE_NUMBER_ID, from: '212600000001', name: 'Youssef', text: 'Thanks', id: 'wamid.it-dup-after' });
+    const after = whatsappTextWebhook({
+      phoneNumberId: PHONE_NUMBER_ID,
+      from: '212600000001',
+      name: 'Youssef',
+      text: 'Thanks',
+      id: 'wamid.it-dup-after',
+    });
     expect((await postWebhook(app.baseUrl, after, APP_SECRET)).status).toBe(200);
-    await waitFor(() => database.db('messages').where({ external_id: 'wamid.it-dup-after' }).first(), { what: 'the later message' });
+    await waitFor(() => database.db('messages').where({ external_id: 'wamid.it-dup-after' }).first(), {
+      what: 'the later message',
+    });
 
     const copies = await database.db('messages').where({ external_id: 'wamid.it-dup' }).count('* as n').first();
     expect(Number(copies?.n)).toBe(1);
@@ -188,7 +250,13 @@ describe('a WhatsApp message travels from webhook to inbox and the reply back to
   it('refuses bad signatures with 401 and malformed bodies with 400, storing nothing', async () => {
     const before = await countMessages();
     const conversationsBefore = await database.db('conversations').count('* as n').first();
-    const body = whatsappTextWebhook({ phoneNumberId: PHONE_NUMBER_ID, from: '33612345678', name: 'Mallory', text: 'hi', id: 'wamid.it-bad' });
+    const body = whatsappTextWebhook({
+      phoneNumberId: PHONE_NUMBER_ID,
+      from: '33612345678',
+      name: 'Mallory',
+      text: 'hi',
+      id: 'wamid.it-bad',
+    });
     const raw = metaJson(body);
     const post = (bytes: Buffer | string, sig: string | undefined) =>
       fetch(`${app.baseUrl}/webhooks/whatsapp`, {
@@ -197,22 +265,39 @@ describe('a WhatsApp message travels from webhook to inbox and the reply back to
         body: typeof bytes === 'string' ? bytes : new Uint8Array(bytes),
       });
 
-    const badSignatures = [undefined, signature(raw, 'another-secret'), signature(raw, APP_SECRET).replace('sha256=', 'sha1='), 'sha256=abc'];
+    const badSignatures = [
+      undefined,
+      signature(raw, 'another-secret'),
+      signature(raw, APP_SECRET).replace('sha256=', 'sha1='),
+      'sha256=abc',
+    ];
     for (const sig of badSignatures) {
       const res = await post(raw, sig);
       expect(res.status).toBe(401);
       expect(await res.json()).toEqual({ error: { code: 'unauthenticated', message: expect.any(String) } });
     }
-    const malformed = ['{"object": "whatsapp_business_account", "entry": [', '{"object":"page","entry":[]}', '{"object":"whatsapp_business_account","entry":"nope"}'];
+    const malformed = [
+      '{"object": "whatsapp_business_account", "entry": [',
+      '{"object":"page","entry":[]}',
+      '{"object":"whatsapp_business_account","entry":"nope"}',
+    ];
     for (const text of malformed) {
       const res = await post(text, signature(Buffer.from(text), APP_SECRET));
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('bad_request');
     }
     // Nothing reached Temporal or Postgres: a valid message sent now is the only new row.
-    const probe = whatsappTextWebhook({ phoneNumberId: PHONE_NUMBER_ID, from: '447700900999', name: 'Probe', text: 'probe', id: 'wamid.it-probe' });
+    const probe = whatsappTextWebhook({
+      phoneNumberId: PHONE_NUMBER_ID,
+      from: '447700900999',
+      name: 'Probe',
+      text: 'probe',
+      id: 'wamid.it-probe',
+    });
     expect((await postWebhook(app.baseUrl, probe, APP_SECRET)).status).toBe(200);
-    await waitFor(() => database.db('messages').where({ external_id: 'wamid.it-probe' }).first(), { what: 'the probe message' });
+    await waitFor(() => database.db('messages').where({ external_id: 'wamid.it-probe' }).first(), {
+      what: 'the probe message',
+    });
     expect(await countMessages()).toBe(before + 1);
     expect(await database.db('messages').where({ external_id: 'wamid.it-bad' }).first()).toBeUndefined();
     const conversationsAfter = await database.db('conversations').count('* as n').first();
@@ -236,6 +321,8 @@ describe('a WhatsApp message travels from webhook to inbox and the reply back to
       body: JSON.stringify({ text: 'not mine' }),
     });
     expect(res.status).toBe(404);
-    expect(graph.requests.filter((r) => (r.body as { text?: { body?: string } })?.text?.body === 'not mine')).toHaveLength(0);
+    expect(
+      graph.requests.filter((r) => (r.body as { text?: { body?: string } })?.text?.body === 'not mine'),
+    ).toHaveLength(0);
   });
 });

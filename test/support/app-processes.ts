@@ -53,7 +53,11 @@ export async function startApp(env: {
   };
   const logs: string[] = [];
   const run = (script: string): ChildProcess => {
-    const child = spawn(process.execPath, [require.resolve('tsx/cli'), script], { cwd: ROOT, env: common, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [require.resolve('tsx/cli'), script], {
+      cwd: ROOT,
+      env: common,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const keep = (chunk: Buffer) => logs.push(`[${path.basename(path.dirname(script))}] ${chunk.toString('utf8')}`);
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);

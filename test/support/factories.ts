@@ -7,13 +7,24 @@ import { hashPassword } from '../../api/services/auth.service';
 import type { ChannelKind, Role } from '../../db/models';
 
 export async function upsertTeam(db: Knex, name: string): Promise<string> {
-  const [row] = await db('teams').insert({ name }).onConflict('name').merge({ updated_at: db.fn.now() }).returning('id');
+  const [row] = await db('teams')
+    .insert({ name })
+    .onConflict('name')
+    .merge({ updated_at: db.fn.now() })
+    .returning('id');
   return row.id;
 }
 
 export async function upsertUser(
   db: Knex,
-  user: { email: string; name: string; role: Role; password: string; availability?: 'online' | 'away' | 'offline'; capacity?: number },
+  user: {
+    email: string;
+    name: string;
+    role: Role;
+    password: string;
+    availability?: 'online' | 'away' | 'offline';
+    capacity?: number;
+  },
 ): Promise<string> {
   const existing = await db('users').whereRaw('email = ?', [user.email]).first('id');
   if (existing) return existing.id;
@@ -31,7 +42,10 @@ export async function upsertUser(
 }
 
 export async function addMember(db: Knex, teamId: string, userId: string, isLead = false): Promise<void> {
-  await db('team_members').insert({ team_id: teamId, user_id: userId, is_lead: isLead }).onConflict(['team_id', 'user_id']).merge(['is_lead']);
+  await db('team_members')
+    .insert({ team_id: teamId, user_id: userId, is_lead: isLead })
+    .onConflict(['team_id', 'user_id'])
+    .merge(['is_lead']);
 }
 
 export async function upsertChannel(

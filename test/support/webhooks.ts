@@ -46,7 +46,9 @@ export function whatsappTextWebhook(...messages: TextMessageSpec[]): Record<stri
 
 /** Meta's body bytes: JSON with non-ASCII escaped as \uXXXX (WIRE.md §1.2). */
 export function metaJson(body: unknown): Buffer {
-  return Buffer.from(JSON.stringify(body).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  return Buffer.from(
+    JSON.stringify(body).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  );
 }
 
 export function signature(raw: Buffer, appSecret: string): string {
@@ -54,7 +56,12 @@ export function signature(raw: Buffer, appSecret: string): string {
 }
 
 /** POSTs a signed webhook the way Meta does; returns the response. */
-export async function postWebhook(baseUrl: string, body: unknown, appSecret: string, path = '/webhooks/whatsapp'): Promise<Response> {
+export async function postWebhook(
+  baseUrl: string,
+  body: unknown,
+  appSecret: string,
+  path = '/webhooks/whatsapp',
+): Promise<Response> {
   const raw = metaJson(body);
   return fetch(`${baseUrl}${path}`, {
     method: 'POST',

@@ -91,7 +91,11 @@ describe('conversationWorkflow', () => {
 
   async function start(taskQueue: string, first: InboundMessage) {
     const workflowId = conversationWorkflowId(`ch-${taskQueue}`, first.contact.key);
-    const input: ConversationInput = { channelId: `ch-${taskQueue}`, channelKind: 'whatsapp', contactKey: first.contact.key };
+    const input: ConversationInput = {
+      channelId: `ch-${taskQueue}`,
+      channelKind: 'whatsapp',
+      contactKey: first.contact.key,
+    };
     return env.client.workflow.signalWithStart(CONVERSATION_WORKFLOW_TYPE, {
       workflowId,
       taskQueue,
@@ -158,12 +162,23 @@ describe('conversationWorkflow', () => {
       const handle = await start(taskQueue, message('wamid.1', 'hello'));
       await waitFor(() => fakes.named('recordInboundMessage').length === 1, { what: 'the inbound projection' });
 
-      const result = await handle.executeUpdate(replyUpdate, { args: [{ authorUserId: 'agent-1', text: '  On its way!  ' }] });
+      const result = await handle.executeUpdate(replyUpdate, {
+        args: [{ authorUserId: 'agent-1', text: '  On its way!  ' }],
+      });
 
       const [stored] = fakes.named('recordOutboundMessage');
-      expect(stored).toMatchObject({ authorKind: 'agent', authorUserId: 'agent-1', text: 'On its way!', snapshot: { version: 2, waitingSince: null } });
+      expect(stored).toMatchObject({
+        authorKind: 'agent',
+        authorUserId: 'agent-1',
+        text: 'On its way!',
+        snapshot: { version: 2, waitingSince: null },
+      });
       expect(fakes.calls.map((c) => c.name).slice(-2)).toEqual(['recordOutboundMessage', 'sendChannelMessage']);
-      expect(result).toEqual({ messageId: stored!.messageId, status: 'sent', externalId: `wamid.sent-${stored!.messageId}` });
+      expect(result).toEqual({
+        messageId: stored!.messageId,
+        status: 'sent',
+        externalId: `wamid.sent-${stored!.messageId}`,
+      });
       expect((await handle.query(stateQuery)).waitingSince).toBeNull();
     });
   });
@@ -174,13 +189,19 @@ describe('conversationWorkflow', () => {
       const handle = await start(taskQueue, message('wamid.1', 'hello'));
       await waitFor(() => fakes.named('recordInboundMessage').length === 1, { what: 'the inbound projection' });
 
-      const result = await handle.executeUpdate(replyUpdate, { args: [{ authorUserId: 'agent-1', text: 'Hello again' }] });
+      const result = await handle.executeUpdate(replyUpdate, {
+        args: [{ authorUserId: 'agent-1', text: 'Hello again' }],
+      });
 
       expect(result.status).toBe('failed');
       expect(result.error).toContain('131047');
       expect(fakes.named('sendChannelMessage')).toHaveLength(1);
       expect(fakes.named('recordMessageFailure')).toEqual([
-        { messageId: result.messageId, code: 131047, reason: 'WhatsApp refused the message (131047): Re-engagement message' },
+        {
+          messageId: result.messageId,
+          code: 131047,
+          reason: 'WhatsApp refused the message (131047): Re-engagement message',
+        },
       ]);
     });
   });

@@ -21,7 +21,13 @@ import {
 import { channelSend, projection } from '../shared/activity-profiles';
 import { ErrorType } from '../shared/errors';
 import { Lock } from '../shared/lock';
-import { INBOX_ASSIGNEE, INBOX_ESCALATION, INBOX_STATUS, INBOX_TEAM, INBOX_WAITING_SINCE } from '../shared/search-attributes';
+import {
+  INBOX_ASSIGNEE,
+  INBOX_ESCALATION,
+  INBOX_STATUS,
+  INBOX_TEAM,
+  INBOX_WAITING_SINCE,
+} from '../shared/search-attributes';
 import type { ConversationSnapshot } from '../../activities/projection/types';
 import {
   MAX_REPLY_LENGTH,
@@ -71,7 +77,10 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     const text = reply?.text?.trim() ?? '';
     if (!text) throw ApplicationFailure.nonRetryable('a reply needs some text', ErrorType.InvalidInput);
     if (text.length > MAX_REPLY_LENGTH) {
-      throw ApplicationFailure.nonRetryable(`a reply is at most ${MAX_REPLY_LENGTH} characters`, ErrorType.InvalidInput);
+      throw ApplicationFailure.nonRetryable(
+        `a reply is at most ${MAX_REPLY_LENGTH} characters`,
+        ErrorType.InvalidInput,
+      );
     }
     if (!state?.conversationId) {
       throw ApplicationFailure.nonRetryable('the conversation is still opening', ErrorType.NotReady);

@@ -92,7 +92,12 @@ export function receiveInbound(state: ConversationState, message: InboundMessage
 
 /** An agent answered: the SLA clock stops until the customer writes again. */
 export function agentReplied(state: ConversationState, at: number): ConversationState {
-  return { ...state, version: state.version + 1, waitingSince: null, lastMessageAt: Math.max(state.lastMessageAt ?? 0, at) };
+  return {
+    ...state,
+    version: state.version + 1,
+    waitingSince: null,
+    lastMessageAt: Math.max(state.lastMessageAt ?? 0, at),
+  };
 }
 
 export function toView(state: ConversationState): ConversationStateView {

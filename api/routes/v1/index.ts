@@ -18,7 +18,10 @@ const listQuery = z.object({
   cursor: z.string().max(512).optional(),
   limit: z.coerce.number().int().min(1).max(100).optional(),
 });
-const pageQuery = z.object({ cursor: z.string().max(512).optional(), limit: z.coerce.number().int().min(1).max(100).optional() });
+const pageQuery = z.object({
+  cursor: z.string().max(512).optional(),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+});
 const idParams = z.object({ id: z.string().min(1).max(64) });
 const replyBody = z.object({ text: z.string().trim().min(1, 'a reply needs some text').max(4096) });
 

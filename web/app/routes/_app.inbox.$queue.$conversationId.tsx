@@ -1,5 +1,13 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
-import { Form, Link, isRouteErrorResponse, useActionData, useLoaderData, useNavigation, useRouteError } from '@remix-run/react';
+import {
+  Form,
+  Link,
+  isRouteErrorResponse,
+  useActionData,
+  useLoaderData,
+  useNavigation,
+  useRouteError,
+} from '@remix-run/react';
 import { useEffect, useRef } from 'react';
 import { z } from 'zod';
 import { Time } from '../components/time';
@@ -10,7 +18,9 @@ export const meta: MetaFunction<typeof loader> = ({ data: loaded }) => [
   { title: `${loaded?.conversation.contact.name ?? 'Conversation'} · Kliovo Inbox` },
 ];
 
-const ReplySchema = z.object({ text: z.string().trim().min(1, 'Write a reply first').max(4096, 'At most 4096 characters') });
+const ReplySchema = z.object({
+  text: z.string().trim().min(1, 'Write a reply first').max(4096, 'At most 4096 characters'),
+});
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const actor = await requireUser(request, context);
@@ -63,7 +73,9 @@ export default function ConversationThread() {
       <ol className="messages" aria-label="Messages">
         {messages.data.map((m) => (
           <li key={m.id} className={`message ${m.direction} author-${m.authorKind}`}>
-            <span className="sr-only">{m.direction === 'inbound' ? conversation.contact.name : (m.authorName ?? m.authorKind)}: </span>
+            <span className="sr-only">
+              {m.direction === 'inbound' ? conversation.contact.name : (m.authorName ?? m.authorKind)}:{' '}
+            </span>
             <p className="bubble">{m.body ?? <em>[{m.type} message]</em>}</p>
             <span className="meta">
               {m.direction === 'outbound' ? `${m.authorName ?? m.authorKind} · ` : ''}

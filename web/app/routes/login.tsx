@@ -23,7 +23,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!session) return data({ error: 'That email and password do not match an account.' }, { status: 401 });
   return redirect(safeNext(parsed.data.next ?? null), {
     headers: {
-      'Set-Cookie': sessionCookie(session.sessionToken, { secure: context.config.secureCookies, expires: session.expiresAt }),
+      'Set-Cookie': sessionCookie(session.sessionToken, {
+        secure: context.config.secureCookies,
+        expires: session.expiresAt,
+      }),
     },
   });
 }

@@ -4,7 +4,9 @@ import { clearedSessionCookie, readSessionToken } from '../utils/auth.server';
 export async function action({ request, context }: ActionFunctionArgs) {
   const token = readSessionToken(request.headers.get('cookie'));
   if (token) await context.services.auth.signOut(token);
-  return redirect('/login', { headers: { 'Set-Cookie': clearedSessionCookie({ secure: context.config.secureCookies }) } });
+  return redirect('/login', {
+    headers: { 'Set-Cookie': clearedSessionCookie({ secure: context.config.secureCookies }) },
+  });
 }
 
 // Signing out changes state, so it is POST only; a GET just goes home.
