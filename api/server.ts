@@ -67,14 +67,13 @@ export async function createServer(deps: ServerDeps): Promise<Express> {
   app.use(sameOriginForStateChanges());
   app.use('/api/v1', createApiRouter({ auth, inbox }));
   app.use('/api', (_req, _res, next) => next(new HttpError('not_found', 'no such API route')));
-  app.use('/api', errorMiddleware(log));
-  app.use('/webhooks', errorMiddleware(log));
 
   const loadContext: AppLoadContext = {
     services: { auth, inbox },
     config: { secureCookies: config.secureCookies, temporalUiUrl: config.temporalUiUrl },
   };
   await mountWeb(app, deps.web, () => loadContext);
+  // The one error middleware: next(err) skips the Remix handler, so API and webhook errors land here.
   app.use(errorMiddleware(log));
   return app;
 }

@@ -74,6 +74,28 @@ describe('a WhatsApp message travels from webhook to inbox and the reply back to
 
   const countMessages = async () => Number((await database.db('messages').count('* as n').first())?.n ?? 0);
 
+  /** A bearer token from POST /api/v1/auth/tokens, asserting it was issued. */
+  async function apiToken(email: string): Promise<string> {
+    const res = await fetch(`${app.baseUrl}/api/v1/auth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { token: string }).token;
+  }
+
+  /** Posts a signed one-message webhook (200 expected) and waits until the worker stored it. */
+  async function deliverAndWaitForRow(spec: { from: string; name: string; text: string; id: string }) {
+    expect(
+      (await postWebhook(app.baseUrl, whatsappTextWebhook({ ...spec, phoneNumberId: PHONE_NUMBER_ID }), APP_SECRET))
+        .status,
+    ).toBe(200);
+    return waitFor(() => database.db('messages').where({ external_id: spec.id }).first(), {
+      what: `message ${spec.id}`,
+    });
+  }
+
   it('answers Meta’s verification handshake only with the right token', async () => {
     const ok = await fetch(
       `${app.baseUrl}/webhooks/whatsapp?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=${VERIFY_TOKEN}`,
@@ -159,13 +181,7 @@ describe('a WhatsApp message travels from webhook to inbox and the reply back to
     expect(await thread.text()).toContain('Grüße! Is my order #8812 shipped? 📦');
 
     // The REST API: a token, the list, the thread, and a reply.
-    const tokenRes = await fetch(`${app.baseUrl}/api/v1/auth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'support@test.dev', password: PASSWORD }),
-    });
-    expect(tokenRes.status).toBe(201);
-    const { token } = (await tokenRes.json()) as { token: string };
+    const token = await apiToken('support@test.dev');
     const api = (path: string, init: RequestInit = {}) =>
       fetch(`${app.baseUrl}/api/v1${path}`, {
         ...init,
@@ -231,17 +247,7 @@ describe('a WhatsApp message travels from webhook to inbox and the reply back to
     });
     for (let i = 0; i < 3; i++) expect((await postWebhook(app.baseUrl, webhook, APP_SECRET)).status).toBe(200);
     // A later message of the same contact is handled after the duplicates (signals are ordered).
-    const after = whatsappTextWebhook({
-      phoneNumberId: PHONE_NUMBER_ID,
-      from: '212600000001',
-      name: 'Youssef',
-      text: 'Thanks',
-      id: 'wamid.it-dup-after',
-    });
-    expect((await postWebhook(app.baseUrl, after, APP_SECRET)).status).toBe(200);
-    await waitFor(() => database.db('messages').where({ external_id: 'wamid.it-dup-after' }).first(), {
-      what: 'the later message',
-    });
+    await deliverAndWaitForRow({ from: '212600000001', name: 'Youssef', text: 'Thanks', id: 'wamid.it-dup-after' });
 
     const copies = await database.db('messages').where({ external_id: 'wamid.it-dup' }).count('* as n').first();
     expect(Number(copies?.n)).toBe(1);
@@ -287,17 +293,7 @@ describe('a WhatsApp message travels from webhook to inbox and the reply back to
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('bad_request');
     }
     // Nothing reached Temporal or Postgres: a valid message sent now is the only new row.
-    const probe = whatsappTextWebhook({
-      phoneNumberId: PHONE_NUMBER_ID,
-      from: '447700900999',
-      name: 'Probe',
-      text: 'probe',
-      id: 'wamid.it-probe',
-    });
-    expect((await postWebhook(app.baseUrl, probe, APP_SECRET)).status).toBe(200);
-    await waitFor(() => database.db('messages').where({ external_id: 'wamid.it-probe' }).first(), {
-      what: 'the probe message',
-    });
+    await deliverAndWaitForRow({ from: '447700900999', name: 'Probe', text: 'probe', id: 'wamid.it-probe' });
     expect(await countMessages()).toBe(before + 1);
     expect(await database.db('messages').where({ external_id: 'wamid.it-bad' }).first()).toBeUndefined();
     const conversationsAfter = await database.db('conversations').count('* as n').first();
@@ -309,12 +305,7 @@ describe('a WhatsApp message travels from webhook to inbox and the reply back to
     const browser = new PageClient(app.baseUrl);
     await browser.signIn('sales@test.dev', PASSWORD);
     expect((await browser.get(`/inbox/all/${conversation.id}`)).status).toBe(404);
-    const tokenRes = await fetch(`${app.baseUrl}/api/v1/auth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'sales@test.dev', password: PASSWORD }),
-    });
-    const { token } = (await tokenRes.json()) as { token: string };
+    const token = await apiToken('sales@test.dev');
     const res = await fetch(`${app.baseUrl}/api/v1/conversations/${conversation.id}/messages`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
