@@ -44,6 +44,8 @@ export const baseEnvSchema = z.object({
         return z.NEVER;
       }
     }),
+  /** Where inbound media files are kept (the worker writes them, the web serves them). */
+  MEDIA_DIR: z.string().min(1).default('.data/media'),
 });
 
 const workerEnvSchema = baseEnvSchema.extend({
@@ -51,6 +53,30 @@ const workerEnvSchema = baseEnvSchema.extend({
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   /** How long a conversation workflow idles with nothing open before it completes. */
   CONVERSATION_IDLE_TIMEOUT: duration.default(7 * 86_400_000),
+  /** An OpenAI-compatible chat completions endpoint for the AI first response. */
+  OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1'),
+  /** Empty or unset: the deterministic keyword-FAQ fallback answers instead, labelled as such. */
+  OPENAI_API_KEY: z
+    .string()
+    .optional()
+    .transform((v) => (v && v.trim() ? v.trim() : undefined)),
+  OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  OPENAI_TIMEOUT: duration.default(20_000),
+  /** Outbound messages per second per WhatsApp number (WIRE.md §3.3: 80; 1000 after Meta's upgrade; 20 coexistence). */
+  WHATSAPP_THROUGHPUT_MPS: z.coerce.number().positive().max(1000).default(80),
+  /** Spacing of messages to one WhatsApp user (WIRE.md §3.3 pair rate: 1 per 6 s). */
+  WHATSAPP_PAIR_GAP: duration.default(6_000),
+  /** Messages to one user that may go back to back before the gap applies (Meta lets up to 45 borrow). */
+  WHATSAPP_PAIR_BURST: z.coerce.number().int().min(1).max(45).default(3),
+  /** The approved utility template for agents' WhatsApp alerts, parameters [title, body]. */
+  AGENT_NOTIFY_TEMPLATE: z
+    .string()
+    .regex(/^[a-z0-9_]+$/, 'a template name: lowercase letters, digits and _')
+    .default('agent_alert'),
+  AGENT_NOTIFY_TEMPLATE_LANGUAGE: z
+    .string()
+    .regex(/^[a-z]{2,3}(_[A-Za-z0-9]{2,4}){0,2}$/, 'a language code such as en or en_US')
+    .default('en'),
 });
 
 export type BaseConfig = z.infer<typeof baseEnvSchema>;

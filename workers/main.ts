@@ -4,20 +4,73 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { NativeConnection } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  type LogLevel,
+  type LogMetadata,
+  type Logger,
+} from '@temporalio/worker';
 import pino from 'pino';
 import { createChannelRegistry } from '../activities/channels/registry';
+import { createLocalMediaStorage } from '../activities/media/storage';
 import { createDb } from '../db/knexfile';
 import { ConfigError, loadWorkerConfig } from './config';
 import { createInboxWorker } from './create-worker';
 
 const PREBUILT_BUNDLE = path.join(__dirname, '..', 'build', 'workflows', 'bundle.js');
 
+/**
+ * Conversation workflow ids carry the contact key (`conv:<channelId>:<wa_id>`: a phone number on
+ * WhatsApp), and the SDK puts the workflow id and the task token (which encodes it) in every
+ * activity and workflow log line. No phone numbers in logs (STYLE §9; issue #7's log scan found
+ * them): the contact key is masked and the token dropped before anything is written.
+ */
+const CONTACT_IN_WORKFLOW_ID = /(conv:[^:\s'"]+:)[^:\s'",}]+/g;
+
+function redact(meta: LogMetadata | undefined): LogMetadata | undefined {
+  if (!meta) return meta;
+  const out: LogMetadata = {};
+  for (const [key, value] of Object.entries(meta)) {
+    if (key === 'taskToken') continue;
+    out[key] = typeof value === 'string' ? value.replace(CONTACT_IN_WORKFLOW_ID, '$1<contact>') : value;
+  }
+  return out;
+}
+
+function redactingLogger(level: LogLevel): Logger {
+  const inner = new DefaultLogger(level);
+  return {
+    log: (l, message, meta) => inner.log(l, message, redact(meta)),
+    trace: (message, meta) => inner.trace(message, redact(meta)),
+    debug: (message, meta) => inner.debug(message, redact(meta)),
+    info: (message, meta) => inner.info(message, redact(meta)),
+    warn: (message, meta) => inner.warn(message, redact(meta)),
+    error: (message, meta) => inner.error(message, redact(meta)),
+  };
+}
+
+const SDK_LEVEL: Record<string, LogLevel> = {
+  trace: 'TRACE',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARN',
+  error: 'ERROR',
+  fatal: 'ERROR',
+  silent: 'ERROR',
+};
+
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
   const log = pino({ name: 'worker', level: config.LOG_LEVEL });
+  Runtime.install({ logger: redactingLogger(SDK_LEVEL[config.LOG_LEVEL] ?? 'INFO') });
   const db = createDb(config.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  // Activities that signal workflows (the team queues) use an ordinary client.
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   const bundle = config.WORKFLOW_BUNDLE_PATH ?? (existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
   const worker = await createInboxWorker({
     connection,
@@ -30,12 +83,30 @@ async function main(): Promise<void> {
         graphBaseUrl: config.META_GRAPH_BASE_URL,
         graphVersion: config.META_GRAPH_VERSION,
       }),
+      ai: {
+        apiKey: config.OPENAI_API_KEY,
+        baseUrl: config.OPENAI_BASE_URL,
+        model: config.OPENAI_MODEL,
+        timeoutMs: config.OPENAI_TIMEOUT,
+      },
+      sla: { defaultTiersMs: config.SLA_DEFAULT_TIERS },
+      temporal: { client, taskQueue: config.TEMPORAL_TASK_QUEUE },
+      media: createLocalMediaStorage(config.MEDIA_DIR),
+      outbound: {
+        pacing: {
+          perSecond: config.WHATSAPP_THROUGHPUT_MPS,
+          pairGapMs: config.WHATSAPP_PAIR_GAP,
+          pairBurst: config.WHATSAPP_PAIR_BURST,
+        },
+        agentNotifyTemplate: { name: config.AGENT_NOTIFY_TEMPLATE, language: config.AGENT_NOTIFY_TEMPLATE_LANGUAGE },
+      },
     },
   });
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, bundle: bundle ? 'prebuilt' : 'bundled at start' }, 'worker ready');
   // The SDK installs SIGINT/SIGTERM handlers that shut the worker down; run() resolves after.
   await worker.run();
   await connection.close();
+  await clientConnection.close();
   await db.destroy();
   log.info('worker stopped');
 }

@@ -1,13 +1,6 @@
 import type { Knex } from 'knex';
 import type { ConversationSnapshot } from './types';
 
-const PREVIEW_LENGTH = 140;
-
-export function preview(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > PREVIEW_LENGTH ? `${flat.slice(0, PREVIEW_LENGTH - 1)}…` : flat;
-}
-
 const at = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 
 export function snapshotColumns(snapshot: ConversationSnapshot) {
@@ -21,6 +14,10 @@ export function snapshotColumns(snapshot: ConversationSnapshot) {
     waiting_since: at(snapshot.waitingSince),
     last_inbound_at: at(snapshot.lastInboundAt),
     last_message_at: at(snapshot.lastMessageAt),
+    sla_next_tier: snapshot.slaNextTier,
+    sla_next_at: at(snapshot.slaNextAt),
+    snoozed_until: at(snapshot.snoozedUntil),
+    intent: snapshot.intent,
     version: snapshot.version,
   };
 }

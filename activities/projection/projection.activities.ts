@@ -2,12 +2,20 @@
  * Projection writers: the only code that writes conversation state to Postgres (DESIGN §1).
  * Every write is idempotent: messages and events carry ids chosen by the workflow, inbound
  * messages are unique per (channel, external id), and conversation rows are version-guarded.
+ * What a write changed is announced on `kliovo_live` after it commits (./live.ts).
  */
 import type { Knex } from 'knex';
 import type { ActivityDeps } from '../deps';
-import type { InboundContent } from '../channels/types';
-import { applySnapshot, preview, snapshotColumns } from './conversation-row';
+import type { InboundReaction } from '../channels/types';
+import { describeContent } from '../channels/describe';
+import { applySnapshot, snapshotColumns } from './conversation-row';
+import { previewText } from '../channels/describe';
+import { loadAiSettings } from '../ai/settings';
+import type { SlaPolicy } from '../../workflows/conversation/sla';
+import { recordEffects } from './effects';
+import { conversationEvent, conversationEventFromRow, publishLive, type LiveEvent } from './live';
 import type {
+  RecordChangeInput,
   OpenConversationInput,
   OpenConversationResult,
   RecordInboundMessageInput,
@@ -15,20 +23,11 @@ import type {
   RecordOutboundMessageInput,
 } from './types';
 
-/** What the thread and the list show for a message that may not be text. */
-export function describeContent(content: InboundContent): { type: string; body: string | null; preview: string } {
-  switch (content.type) {
-    case 'text':
-      return { type: 'text', body: content.text, preview: preview(content.text) };
-    case 'unsupported':
-      return { type: 'unsupported', body: null, preview: `[${content.providerType} message]` };
-  }
-}
-
-export const createProjectionActivities = ({ db }: Pick<ActivityDeps, 'db'>) => ({
+export const createProjectionActivities = ({ db, sla }: Pick<ActivityDeps, 'db' | 'sla'>) => ({
   /** Ensures the contact and the conversation rows exist; a new run continues from the row's version. */
   async openConversation(input: OpenConversationInput): Promise<OpenConversationResult> {
-    return db.transaction(async (trx) => {
+    const live: LiveEvent[] = [];
+    const result = await db.transaction(async (trx) => {
       const contactId = await upsertContact(trx, input);
       const inserted = await trx('conversations')
         .insert({
@@ -52,24 +51,78 @@ export const createProjectionActivities = ({ db }: Pick<ActivityDeps, 'db'>) => 
           })
           .onConflict('id')
           .ignore();
+        live.push(conversationEvent(inserted[0].id, input.snapshot));
       }
       const row = await trx('conversations as cv')
         .join('channels as ch', 'ch.id', 'cv.channel_id')
         .where('cv.workflow_id', input.workflowId)
         .first('cv.id', 'cv.version', 'ch.default_team_id');
+      const { settings } = await loadAiSettings(trx);
       return {
         conversationId: row.id,
         contactId,
         version: Number(row.version),
         defaultTeamId: row.default_team_id ?? null,
+        aiEnabled: settings.enabled,
       };
     });
+    await publishLive(db, live);
+    return result;
   },
 
-  /** Stores a customer message once, however often the webhook was delivered. */
+  /**
+   * One workflow transition: the conversation row (version-guarded), its timeline events, private
+   * notes and notifications, in one transaction. Ids come from the workflow, so a retry is a no-op.
+   */
+  async recordChange(input: RecordChangeInput): Promise<void> {
+    const live: LiveEvent[] = [];
+    await db.transaction(async (trx) => {
+      const applied = input.snapshot ? await applySnapshot(trx, input.conversationId, input.snapshot) : false;
+      const recorded = await recordEffects(trx, input.conversationId, input.snapshot?.version ?? null, input);
+      if (applied) live.push(conversationEvent(input.conversationId, input.snapshot!));
+      else if (recorded.changed) live.push(...(await conversationEventFromRow(trx, input.conversationId)));
+      live.push(...recorded.notifications);
+    });
+    await publishLive(db, live);
+  },
+
+  /** The team's SLA policy, or the default one (SLA_DEFAULT_TIERS) for a team without a row. */
+  async loadSlaPolicy({ teamId }: { teamId: string | null }): Promise<SlaPolicy> {
+    const row = teamId ? await db('sla_policies').where({ team_id: teamId }).first() : undefined;
+    if (!row) return { tiersMs: [...sla.defaultTiersMs], requeueAtPriority: false };
+    return {
+      tiersMs: [row.standard_seconds * 1000, row.priority_seconds * 1000, row.manager_seconds * 1000],
+      requeueAtPriority: row.requeue_at_priority,
+    };
+  },
+
+  /**
+   * Stores a customer message once, however often the webhook was delivered. A reaction is no
+   * bubble of its own: it updates the message it targets (WIRE.md §1.6).
+   */
   async recordInboundMessage(input: RecordInboundMessageInput): Promise<{ stored: boolean }> {
+    const { content } = input;
+    const live: LiveEvent[] = [];
+    const visibility = { teamId: input.snapshot.teamId, assigneeId: input.snapshot.assigneeId };
+    const message = (messageId: string): LiveEvent => ({
+      type: 'message',
+      conversationId: input.conversationId,
+      messageId,
+      ...visibility,
+    });
+    if (content.type === 'reaction') {
+      const reacted = await db.transaction(async (trx) => {
+        const targets = await applyContactReaction(trx, input.conversationId, input.channelId, content);
+        if (await applySnapshot(trx, input.conversationId, input.snapshot))
+          live.push(conversationEvent(input.conversationId, input.snapshot));
+        live.push(...targets.map(message));
+        return { stored: targets.length > 0 };
+      });
+      await publishLive(db, live);
+      return reacted;
+    }
     const shown = describeContent(input.content);
-    return db.transaction(async (trx) => {
+    const result = await db.transaction(async (trx) => {
       const inserted = await trx('messages')
         .insert({
           id: input.messageId,
@@ -83,19 +136,30 @@ export const createProjectionActivities = ({ db }: Pick<ActivityDeps, 'db'>) => 
           content: JSON.stringify(input.content),
           status: 'received',
           sent_at: new Date(input.sentAt),
+          reply_to_external_id: input.replyTo ?? null,
+          forwarded: input.frequentlyForwarded ? 'frequently' : input.forwarded ? 'forwarded' : null,
+          referral: input.referral ? JSON.stringify(input.referral) : null,
         })
         .onConflict(db.raw('(channel_id, external_id) where external_id is not null'))
         .ignore()
         .returning(['id']);
-      await applySnapshot(trx, input.conversationId, input.snapshot, { preview: shown.preview, author: 'contact' });
+      const applied = await applySnapshot(trx, input.conversationId, input.snapshot, {
+        preview: shown.preview,
+        author: 'contact',
+      });
+      if (applied) live.push(conversationEvent(input.conversationId, input.snapshot));
+      if (inserted[0]) live.push(message(inserted[0].id));
       return { stored: inserted.length > 0 };
     });
+    await publishLive(db, live);
+    return result;
   },
 
   /** Stores an outgoing message as pending, before the provider is called (STYLE §4). */
   async recordOutboundMessage(input: RecordOutboundMessageInput): Promise<void> {
+    const live: LiveEvent[] = [];
     await db.transaction(async (trx) => {
-      await trx('messages')
+      const inserted = await trx('messages')
         .insert({
           id: input.messageId,
           conversation_id: input.conversationId,
@@ -103,29 +167,70 @@ export const createProjectionActivities = ({ db }: Pick<ActivityDeps, 'db'>) => 
           direction: 'outbound',
           author_kind: input.authorKind,
           author_user_id: input.authorUserId,
-          type: 'text',
+          type: input.content?.type ?? 'text',
           body: input.text,
-          content: JSON.stringify({ type: 'text', text: input.text }),
+          content: JSON.stringify(input.content ?? { type: 'text', text: input.text }),
           status: 'pending',
           sent_at: new Date(input.sentAt),
         })
         .onConflict('id')
-        .ignore();
-      await applySnapshot(trx, input.conversationId, input.snapshot, {
-        preview: preview(input.text),
+        .ignore()
+        .returning('id');
+      const applied = await applySnapshot(trx, input.conversationId, input.snapshot, {
+        preview: previewText(input.text),
         author: input.authorKind,
       });
+      if (applied) live.push(conversationEvent(input.conversationId, input.snapshot));
+      if (inserted[0]) {
+        const { teamId, assigneeId } = input.snapshot;
+        live.push({
+          type: 'message',
+          conversationId: input.conversationId,
+          messageId: input.messageId,
+          teamId,
+          assigneeId,
+        });
+      }
     });
+    await publishLive(db, live);
   },
 
   /** A send that exhausted its retries or was refused for good shows as failed, with the reason. */
   async recordMessageFailure(input: RecordMessageFailureInput): Promise<void> {
-    await db('messages')
+    const failed: Array<{ id: string; conversation_id: string }> = await db('messages')
       .where({ id: input.messageId })
       .whereNot({ status: 'failed' })
-      .update({ status: 'failed', error_code: input.code, error_reason: input.reason, updated_at: db.fn.now() });
+      .update({ status: 'failed', error_code: input.code, error_reason: input.reason, updated_at: db.fn.now() })
+      .returning(['id', 'conversation_id']);
+    // No team or assignee here: the web looks them up for this event.
+    await publishLive(
+      db,
+      failed.map((m) => ({ type: 'message', conversationId: m.conversation_id, messageId: m.id })),
+    );
   },
 });
+
+/**
+ * The customer's reaction on a message of this conversation: `{ contact: '👍' }`, the key removed
+ * when the reaction is (`emoji: null`). Setting a value is idempotent; a target we never stored
+ * (too old, or sent by another tool) changes nothing. Returns the ids of the messages it changed.
+ */
+async function applyContactReaction(
+  trx: Knex.Transaction,
+  conversationId: string,
+  channelId: string,
+  reaction: InboundReaction,
+): Promise<string[]> {
+  const reactions =
+    reaction.emoji === null
+      ? trx.raw(`reactions - 'contact'`)
+      : trx.raw(`reactions || jsonb_build_object('contact', ?::text)`, [reaction.emoji]);
+  const updated: Array<{ id: string }> = await trx('messages')
+    .where({ conversation_id: conversationId, channel_id: channelId, external_id: reaction.targetExternalId })
+    .update({ reactions, updated_at: trx.fn.now() })
+    .returning('id');
+  return updated.map((m) => m.id);
+}
 
 async function upsertContact(trx: Knex.Transaction, input: OpenConversationInput): Promise<string> {
   const { contact } = input;

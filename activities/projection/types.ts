@@ -1,5 +1,7 @@
-import type { InboundContact, InboundContent } from '../channels/types';
-import type { ConversationStatus, Priority } from '../../workflows/conversation/state';
+import type { InboundContact, InboundContent, InboundReferral } from '../channels/types';
+import type { OutboundContent } from '../channels/send.activities';
+import type { Actor, TimelineEventType } from '../../workflows/conversation/contract';
+import type { Audience, ConversationStatus, Priority } from '../../workflows/conversation/state';
 
 /** The part of workflow state the conversations row mirrors; `version` guards every write. */
 export interface ConversationSnapshot {
@@ -13,6 +15,47 @@ export interface ConversationSnapshot {
   waitingSince: number | null;
   lastInboundAt: number | null;
   lastMessageAt: number | null;
+  slaNextTier: string | null;
+  slaNextAt: number | null;
+  snoozedUntil: number | null;
+  intent: string | null;
+}
+
+/** A timeline event, private note or notification batch, with an id chosen by the workflow. */
+export interface ProjectedEvent {
+  id: string;
+  type: TimelineEventType;
+  actor: Actor;
+  data: Record<string, unknown>;
+}
+
+export interface ProjectedNote {
+  id: string;
+  authorKind: 'agent' | 'ai' | 'system';
+  authorUserId: string | null;
+  body: string;
+}
+
+export interface ProjectedNotification {
+  /** One per decision; (batchId, user) makes a retried write a no-op. */
+  batchId: string;
+  kind: 'handover' | 'assigned' | 'escalation';
+  audience: Audience;
+  title: string;
+  body: string;
+  exceptUserId?: string;
+}
+
+export interface ProjectedEffects {
+  events: ProjectedEvent[];
+  notes: ProjectedNote[];
+  notifications: ProjectedNotification[];
+}
+
+export interface RecordChangeInput extends ProjectedEffects {
+  conversationId: string;
+  /** Null when only notes or events are added (the conversation row does not change). */
+  snapshot: ConversationSnapshot | null;
 }
 
 export interface OpenConversationInput {
@@ -31,6 +74,8 @@ export interface OpenConversationResult {
   version: number;
   /** The channel's default team, where the conversation waits until routing says otherwise. */
   defaultTeamId: string | null;
+  /** Whether the AI gives the first response (workspace AI settings). */
+  aiEnabled: boolean;
 }
 
 export interface RecordInboundMessageInput {
@@ -41,6 +86,11 @@ export interface RecordInboundMessageInput {
   sentAt: number;
   content: InboundContent;
   snapshot: ConversationSnapshot;
+  /** The provider id of the message this one quotes. */
+  replyTo?: string;
+  forwarded?: boolean;
+  frequentlyForwarded?: boolean;
+  referral?: InboundReferral;
 }
 
 export interface RecordOutboundMessageInput {
@@ -49,7 +99,10 @@ export interface RecordOutboundMessageInput {
   messageId: string;
   authorKind: 'agent' | 'ai' | 'system';
   authorUserId: string | null;
+  /** The thread's text: the message itself, or a preview of a template. */
   text: string;
+  /** What the send activity builds the provider message from; absent: a plain text of `text`. */
+  content?: OutboundContent;
   sentAt: number;
   snapshot: ConversationSnapshot;
 }

@@ -2,141 +2,414 @@
  * conversationWorkflow: one durable workflow per conversation (DESIGN §3).
  *
  * Id `conv:<channelId>:<contactKey>`; started by the first webhook through signalWithStart.
- * Inputs: the `inboundMessage` signal, the `reply` update, the `state` query.
- * Every change bumps the state version and ends in one projection activity carrying it.
- * It continues as new when the server suggests, and completes once a resolved conversation
- * has idled for `idleTimeoutMs`; a later message starts a fresh run over the same row.
+ * The story: the first message opens the conversation; while the AI holds it, each customer message
+ * gets an AI first response (a reply, or a handover with its card); routing picks a team and owner
+ * through a child routing workflow; agents reply, note, claim, assign, hand over, tag, snooze and
+ * resolve; while a customer waits for a human, the SLA clock climbs three named durable timers.
+ * Every change is a pure transition in state.ts whose effects end in one projection write carrying
+ * the new version. It continues as new when the server suggests, and completes once a resolved
+ * conversation has idled for `idleTimeoutMs`; a later message starts a fresh run over the same row.
  */
 import {
   ActivityFailure,
   ApplicationFailure,
+  ChildWorkflowFailure,
+  ParentClosePolicy,
   allHandlersFinished,
   condition,
   continueAsNew,
+  executeChild,
+  log,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import { channelSend, projection } from '../shared/activity-profiles';
+import type { AiDecision } from '../../activities/ai/types';
+import type { OutboundContent } from '../../activities/channels/send.activities';
+import type { ConversationSnapshot, ProjectedEffects } from '../../activities/projection/types';
+import { routingChildWorkflowId, type RoutingContext, type RoutingDecision } from '../routing/contract';
+import { routingWorkflowFor } from '../routing/registry';
+import { ai, channelSend, media, notify, projection, routing } from '../shared/activity-profiles';
 import { ErrorType } from '../shared/errors';
-import { Lock } from '../shared/lock';
 import {
   INBOX_ASSIGNEE,
   INBOX_ESCALATION,
+  INBOX_PRIORITY,
   INBOX_STATUS,
   INBOX_TEAM,
   INBOX_WAITING_SINCE,
 } from '../shared/search-attributes';
-import type { ConversationSnapshot } from '../../activities/projection/types';
 import {
-  MAX_REPLY_LENGTH,
+  addNoteUpdate,
+  assignUpdate,
+  claimUpdate,
+  handoverSignal,
   inboundMessageSignal,
+  reopenSignal,
   replyUpdate,
+  resolveSignal,
+  snoozeSignal,
   stateQuery,
+  tagSignal,
+  untagSignal,
+  type Actor,
+  type ConversationCommand as Command,
   type ConversationInput,
   type InboundMessage,
-  type ReplyInput,
-  type ReplyResult,
+  type OwnershipResult,
+  type ReplyTemplate,
 } from './contract';
+import { SLA_TIERS } from './sla';
 import {
   agentReplied,
+  aiReplied,
+  aiStarted,
+  assigned,
+  escalated,
+  handover,
   initialState,
   isDuplicate,
   opened,
+  ownerUnavailable,
   receiveInbound,
+  reopened,
+  resolved,
+  routed,
+  slaDue,
+  slaPolicyLoaded,
+  snoozed,
+  tagged,
   toView,
+  untagged,
+  woke,
+  type Change,
   type ConversationState,
 } from './state';
+import {
+  validateAddNote,
+  validateAssign,
+  validateClaim,
+  validateHandover,
+  validateReply,
+  validateSnooze,
+  validateTags,
+} from './validation';
 
 const DEFAULT_IDLE_TIMEOUT_MS = 7 * 24 * 60 * 60 * 1000;
+const ROUTING_TIMEOUT = '1 minute';
+
+/** At most this many waiting customer messages are recorded together (one workflow task). */
+const INBOUND_BATCH = 50;
 
 export async function conversationWorkflow(input: ConversationInput): Promise<void> {
-  const lock = new Lock();
-  const inbox: InboundMessage[] = [];
+  const commands: Command[] = [...(input.carriedCommands ?? [])];
   let state: ConversationState | undefined = input.carried;
+  let publishedAttributes = '';
+  /** Effects of opening the run that must wait until its first message is stored. */
+  let pendingAfterOpen: Change['effects'] = [];
 
   // Handlers first, before any await: the signal that started this run is delivered now.
+  // Signals only record their input (malformed payloads are logged and dropped); the main loop acts.
   setHandler(inboundMessageSignal, (message) => {
-    inbox.push(message);
+    if (typeof message?.externalId !== 'string' || !message.contact?.key) return dropped('inboundMessage');
+    commands.push({ kind: 'inbound', message });
   });
-  setHandler(stateQuery, () => toView(requireState()), {
-    description: 'Status, owner, team, SLA clock and escalation level of this conversation',
+  setHandler(handoverSignal, (handoverInput) => {
+    const problem = validateHandover(handoverInput);
+    if (problem) return dropped('handover', problem);
+    commands.push({ kind: 'handover', input: handoverInput });
   });
-  setHandler(replyUpdate, (reply) => lock.run(() => sendAgentReply(reply)), {
-    description: 'An agent reply: stored, sent through the channel, and recorded with the provider id',
-    validator: (reply) => validateReply(reply),
+  setHandler(tagSignal, (tagInput) => {
+    const problem = validateTags(tagInput);
+    if (problem) return dropped('tag', problem);
+    commands.push({ kind: 'tag', tags: tagInput.tags, by: tagInput.by });
   });
+  setHandler(untagSignal, (tagInput) => {
+    const problem = validateTags(tagInput);
+    if (problem) return dropped('untag', problem);
+    commands.push({ kind: 'untag', tags: tagInput.tags, by: tagInput.by });
+  });
+  setHandler(snoozeSignal, (snoozeInput) => {
+    const problem = validateSnooze(snoozeInput);
+    if (problem) return dropped('snooze', problem);
+    commands.push({ kind: 'snooze', until: snoozeInput.until, by: snoozeInput.by });
+  });
+  setHandler(resolveSignal, (actorInput) => {
+    commands.push({ kind: 'resolve', by: actorInput?.by ?? { kind: 'system' } });
+  });
+  setHandler(reopenSignal, (actorInput) => {
+    commands.push({ kind: 'reopen', by: actorInput?.by ?? { kind: 'system' } });
+  });
+
+  setHandler(stateQuery, () => toView(requireState(), input.channelKind, Date.now()), {
+    description: 'Status, owner, team, SLA deadlines, escalation level and reply window of this conversation',
+  });
+
+  // Updates decide synchronously when they start (so concurrent claims see each other at once),
+  // then await the projection: when the caller hears back, the inbox shows the change.
+  setHandler(
+    replyUpdate,
+    async (reply) => {
+      const current = requireState();
+      const messageId = uuid4();
+      const change = agentReplied(
+        current,
+        { userId: reply.authorUserId, waitForCustomer: reply.waitForCustomer },
+        Date.now(),
+      );
+      const author: Actor = { kind: 'user', userId: reply.authorUserId };
+      if (reply.template !== undefined) {
+        const template = {
+          name: reply.template.name,
+          language: reply.template.language,
+          parameters: [...reply.template.parameters],
+        };
+        const content: OutboundContent = { type: 'template', ...template };
+        return sendMessage({ messageId, text: templatePreview(template), content, author, change });
+      }
+      return sendMessage({ messageId, text: reply.text.trim(), author, change });
+    },
+    {
+      description:
+        'An agent reply (a text inside the reply window, or an approved template): stored, sent through the channel, and recorded with the provider id',
+      // Date.now() is the workflow task's time: the window is judged as of the update's arrival.
+      validator: (reply) => validateReply(state, reply, { kind: input.channelKind, now: Date.now() }),
+    },
+  );
+  setHandler(
+    claimUpdate,
+    async (claim) => {
+      const current = requireState();
+      // Re-checked here: the validators of updates in one task run before any handler.
+      if (current.assigneeId && current.assigneeId !== claim.userId && current.assigneeId !== claim.offlineOwnerId) {
+        throw ApplicationFailure.nonRetryable('someone else already owns this conversation', ErrorType.AlreadyOwned);
+      }
+      if (current.assigneeId === claim.userId && current.status !== 'bot') return ownership(current);
+      await apply(
+        assigned(current, { userId: claim.userId, teamId: null }, { kind: 'user', userId: claim.userId }, Date.now()),
+      );
+      return ownership(requireState());
+    },
+    {
+      description: 'Take ownership from the queue; the first claim wins, later ones are refused',
+      validator: (claim) => validateClaim(state, claim),
+    },
+  );
+  setHandler(
+    assignUpdate,
+    async (assign) => {
+      const current = requireState();
+      if (assign.onlyIfUnowned && (current.assigneeId !== null || current.status !== 'queued')) {
+        throw ApplicationFailure.nonRetryable(
+          'the conversation is no longer waiting in the queue',
+          ErrorType.AlreadyOwned,
+        );
+      }
+      const to = { userId: assign.userId ?? null, teamId: assign.teamId ?? null };
+      await apply(assigned(current, to, assign.by, Date.now()));
+      return ownership(requireState());
+    },
+    {
+      description: 'Assign an owner or a team queue (managers, and the team queue offering a free agent)',
+      validator: (assign) => validateAssign(state, assign),
+    },
+  );
+  setHandler(
+    addNoteUpdate,
+    async (note) => {
+      const current = requireState();
+      const noteId = uuid4();
+      await projection.recordChange({
+        conversationId: current.conversationId!,
+        snapshot: null,
+        notes: [{ id: noteId, authorKind: 'agent', authorUserId: note.authorUserId, body: note.text.trim() }],
+        events: [],
+        notifications: [],
+      });
+      return { noteId };
+    },
+    {
+      description: 'A private note for staff; never sent to the customer',
+      validator: (note) => validateAddNote(state, note),
+    },
+  );
 
   function requireState(): ConversationState {
-    if (!state) throw ApplicationFailure.nonRetryable('the conversation is still opening', ErrorType.NotReady);
-    return state;
-  }
-
-  function validateReply(reply: ReplyInput): void {
-    const text = reply?.text?.trim() ?? '';
-    if (!text) throw ApplicationFailure.nonRetryable('a reply needs some text', ErrorType.InvalidInput);
-    if (text.length > MAX_REPLY_LENGTH) {
-      throw ApplicationFailure.nonRetryable(
-        `a reply is at most ${MAX_REPLY_LENGTH} characters`,
-        ErrorType.InvalidInput,
-      );
-    }
     if (!state?.conversationId) {
       throw ApplicationFailure.nonRetryable('the conversation is still opening', ErrorType.NotReady);
     }
+    return state;
   }
 
-  /** The first message of a run opens (or reopens) the projection row and adopts its version. */
-  async function open(first: InboundMessage): Promise<ConversationState> {
-    const fresh = initialState(first.contact);
-    const row = await projection.openConversation({
-      workflowId: workflowInfo().workflowId,
-      channelId: input.channelId,
-      contact: first.contact,
-      snapshot: snapshot(fresh),
-      createdEventId: uuid4(),
+  function dropped(name: string, problem = 'malformed payload'): void {
+    log.warn('dropped a signal', { signal: name, problem });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Carrying out changes
+
+  /**
+   * Adopts a transition's state at once (before any await, so handlers never act on stale state),
+   * publishes it to the Temporal UI, writes it to the projection, then carries out its effects.
+   */
+  async function apply(change: Change | null): Promise<void> {
+    if (!change) return;
+    state = change.state;
+    publish(state);
+    const written: ProjectedEffects = { events: [], notes: [], notifications: [] };
+    for (const effect of change.effects) {
+      if (effect.kind === 'event') {
+        written.events.push({ id: uuid4(), type: effect.type, actor: effect.actor, data: effect.data });
+      } else if (effect.kind === 'note') {
+        written.notes.push({
+          id: uuid4(),
+          authorKind: effect.author.kind === 'user' ? 'agent' : effect.author.kind,
+          authorUserId: effect.author.kind === 'user' ? effect.author.userId : null,
+          body: effect.body,
+        });
+      } else if (effect.kind === 'notify') {
+        const { kind: _kind, notification, ...rest } = effect;
+        written.notifications.push({ batchId: uuid4(), kind: notification, ...rest });
+      }
+    }
+    await projection.recordChange({ conversationId: state.conversationId!, snapshot: snapshot(state), ...written });
+    // Handover and escalation alerts also go to opted-in agents' WhatsApp. Started now and awaited
+    // after the other effects, so a slow or failing alert never holds up routing or the queue.
+    const alertBatches = written.notifications
+      .filter((n) => n.kind === 'handover' || n.kind === 'escalation')
+      .map((n) => n.batchId);
+    const alerting = alertBatches.length > 0 ? alertAgentsOnWhatsApp(alertBatches) : undefined;
+    for (const effect of change.effects) {
+      switch (effect.kind) {
+        case 'route':
+          await route(effect.reason);
+          break;
+        case 'joinQueue':
+          await routing.joinTeamQueue({
+            teamId: effect.teamId,
+            entry: {
+              workflowId: workflowInfo().workflowId,
+              since: requireState().waitingSince ?? Date.now(),
+              strategy: effect.strategy,
+              ...(effect.excludeUserId && { excludeUserId: effect.excludeUserId }),
+            },
+          });
+          break;
+        case 'capacityFreed':
+          await routing.announceFreeCapacity({ userId: effect.userId });
+          break;
+        case 'checkOwner': {
+          const owner = await routing.agentAvailability({ userId: effect.userId });
+          if (!owner.online) await apply(ownerUnavailable(requireState(), effect.userId, Date.now()));
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    await alerting;
+  }
+
+  /** Best effort: the in-app notification is already written; a failed WhatsApp alert is logged. */
+  async function alertAgentsOnWhatsApp(batchIds: string[]): Promise<void> {
+    try {
+      await notify.notifyAgentsOnWhatsApp({ batchIds });
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      const cause = err.cause instanceof ApplicationFailure ? err.cause.message : undefined;
+      log.warn('WhatsApp alerts to agents failed', { batches: batchIds.length, cause });
+    }
+  }
+
+  /** Routing rules pick a routing workflow; it runs as a child and decides team and owner. */
+  async function route(reason: string): Promise<void> {
+    const rule = await routing.chooseRoutingRule({
+      conversationId: requireState().conversationId!,
+      intent: requireState().intent,
     });
-    return opened(fresh, row);
-  }
-
-  async function recordInbound(message: InboundMessage): Promise<void> {
-    const current = state ?? (state = await open(message));
-    if (isDuplicate(current, message)) return;
-    state = receiveInbound(current, message);
-    await projection.recordInboundMessage({
-      conversationId: state.conversationId!,
-      channelId: input.channelId,
-      messageId: uuid4(),
-      externalId: message.externalId,
-      sentAt: message.sentAt,
-      content: message.content,
-      snapshot: snapshot(state),
-    });
-    publishSearchAttributes(state);
-  }
-
-  async function sendAgentReply(reply: ReplyInput): Promise<ReplyResult> {
+    const { name, workflow } = routingWorkflowFor(rule.workflow);
+    // Read state after the await: a handler may have changed it meanwhile.
     const current = requireState();
-    const messageId = uuid4();
+    const n = current.routeCount + 1;
+    state = { ...current, routeCount: n };
+    const ctx: RoutingContext = {
+      conversationId: current.conversationId!,
+      channelId: input.channelId,
+      teamId: current.teamId,
+      intent: current.intent,
+      tags: [...current.tags, ...rule.contactTags],
+      reason,
+      rule: rule.name,
+      params: rule.params,
+    };
+    let decision: RoutingDecision;
+    try {
+      decision = await executeChild(workflow, {
+        workflowId: routingChildWorkflowId(workflowInfo().workflowId, n),
+        args: [ctx],
+        // A routing run belongs to its conversation: if the conversation ends, so does the run.
+        parentClosePolicy: ParentClosePolicy.TERMINATE,
+        // A broken routing workflow must not strand the customer: it times out into the fallback.
+        workflowExecutionTimeout: ROUTING_TIMEOUT,
+        staticSummary: `Routing (${name}) for a conversation`,
+      });
+    } catch (err) {
+      if (!(err instanceof ChildWorkflowFailure)) throw err;
+      const why = err.cause?.message ?? err.message;
+      decision = {
+        teamId: requireState().teamId,
+        reason: `routing workflow "${name}" failed (${why}); kept in the team queue`,
+      };
+    }
+    await apply(
+      routed(
+        requireState(),
+        {
+          teamId: decision.teamId,
+          assigneeId: decision.assigneeId ?? null,
+          autoAssign: decision.autoAssign ?? null,
+          reason: decision.reason,
+          rule: rule.name,
+        },
+        Date.now(),
+      ),
+    );
+  }
+
+  /** Stores an outgoing message before sending it, then sends; a refusal stays in the thread. */
+  async function sendMessage(opts: {
+    messageId: string;
+    /** The thread's text: the message, or a template's preview until the send fills it in. */
+    text: string;
+    /** What to send when it is not a plain text of `text`. */
+    content?: OutboundContent;
+    author: Actor;
+    change: Change;
+  }): Promise<{ messageId: string; status: 'sent' | 'failed'; externalId?: string; error?: string }> {
+    const { messageId, text, author } = opts;
     const now = Date.now();
-    state = agentReplied(current, now);
+    state = opts.change.state;
+    publish(state);
     await projection.recordOutboundMessage({
       conversationId: state.conversationId!,
       channelId: input.channelId,
       messageId,
-      authorKind: 'agent',
-      authorUserId: reply.authorUserId,
-      text: reply.text.trim(),
+      authorKind: author.kind === 'user' ? 'agent' : author.kind,
+      authorUserId: author.kind === 'user' ? author.userId : null,
+      text,
+      ...(opts.content && { content: opts.content }),
       sentAt: now,
       snapshot: snapshot(state),
     });
-    publishSearchAttributes(state);
+    // The transition's other effects (owner change, status event) follow the message itself.
+    await apply({ state: requireState(), effects: opts.change.effects });
     try {
       const { externalId } = await channelSend.sendChannelMessage({ messageId });
       return { messageId, status: 'sent', externalId };
     } catch (err) {
-      // A refused or undeliverable reply stays in the thread as failed, with Meta's reason.
+      // A refused or undeliverable message stays in the thread as failed, with Meta's reason.
       const failure = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
       const reason = failure?.message ?? 'the message could not be sent';
       const code = (failure?.details?.[0] as { code?: number | null } | undefined)?.code ?? null;
@@ -145,28 +418,267 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     }
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // The conversation's steps
+
+  /** The first message of a run opens (or reopens) the projection row and adopts its version. */
+  async function open(first: InboundMessage): Promise<void> {
+    const fresh = initialState(first.contact);
+    const row = await projection.openConversation({
+      workflowId: workflowInfo().workflowId,
+      channelId: input.channelId,
+      contact: first.contact,
+      snapshot: snapshot(fresh),
+      createdEventId: uuid4(),
+    });
+    const change = opened(fresh, row);
+    state = change.state;
+    // Routing (when the AI is off) waits until the first message is recorded: rules read its text.
+    pendingAfterOpen = change.effects;
+  }
+
+  /**
+   * Records the customer messages waiting in the inbox. A burst (a customer sending five lines,
+   * or a backlog after an outage) is recorded together: each message gets its own transition and
+   * version, and their projection writes run in parallel, so a busy conversation spends one
+   * workflow task on the burst instead of one per message.
+   */
+  async function recordInbound(batch: InboundMessage[]): Promise<void> {
+    if (!state) await open(batch[0]!);
+    const effects: Change['effects'] = [];
+    const writes: Promise<unknown>[] = [];
+    const media: string[] = [];
+    for (const message of batch) {
+      const current = requireState();
+      if (isDuplicate(current, message)) continue;
+      const change = receiveInbound(current, message, Date.now());
+      state = change.state;
+      effects.push(...change.effects);
+      const messageId = uuid4();
+      if (message.content.type === 'media') media.push(messageId);
+      writes.push(
+        projection.recordInboundMessage({
+          conversationId: state.conversationId!,
+          channelId: input.channelId,
+          messageId,
+          externalId: message.externalId,
+          sentAt: message.sentAt,
+          content: message.content,
+          snapshot: snapshot(state),
+          replyTo: message.replyTo,
+          forwarded: message.forwarded,
+          frequentlyForwarded: message.frequentlyForwarded,
+          referral: message.referral,
+        }),
+      );
+    }
+    if (writes.length === 0) return;
+    publish(requireState());
+    await Promise.all(writes);
+    effects.push(...pendingAfterOpen);
+    pendingAfterOpen = [];
+    if (effects.length > 0) await apply({ state: requireState(), effects });
+    // Meta's media links expire (WIRE.md §2.5): copy the files at once.
+    for (const messageId of media) await storeMedia(messageId);
+  }
+
+  /**
+   * A file that cannot be copied must not hold up the conversation: the activity marks it failed
+   * (permanent refusal or last attempt), and anything left over is only logged here.
+   */
+  async function storeMedia(messageId: string): Promise<void> {
+    try {
+      await media.storeInboundMedia({ messageId });
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      log.warn('inbound media was not stored', { messageId, error: err.cause?.message ?? err.message });
+    }
+  }
+
+  /**
+   * The AI's first response to the messages waiting for it. A reply goes to the customer as
+   * author `ai`; a handover takes the same path as a human's `handover` signal. If a human took
+   * the conversation while the model was thinking, the draft is dropped: the bot never answers
+   * once a human owns the conversation.
+   */
+  async function respondWithAi(): Promise<void> {
+    state = aiStarted(requireState());
+    const decision = await draftAiResponse(requireState().conversationId!);
+    if (requireState().status !== 'bot') return;
+    if (decision.action === 'reply' && decision.reply) {
+      const change = aiReplied(requireState(), decision, Date.now());
+      await sendMessage({ messageId: uuid4(), text: decision.reply, author: { kind: 'ai' }, change });
+      return;
+    }
+    await handle({
+      kind: 'handover',
+      input: {
+        to: { kind: 'routing' },
+        reason: decision.reason ?? 'the AI handed over',
+        by: { kind: 'ai' },
+        card: { summary: decision.summary, intent: decision.intent, urgency: decision.urgency },
+      },
+    });
+  }
+
+  async function draftAiResponse(conversationId: string): Promise<AiDecision> {
+    try {
+      return await ai.draftAiResponse({ conversationId });
+    } catch (err) {
+      // A model that stays unavailable must not strand the customer: humans take over.
+      if (!(err instanceof ActivityFailure)) throw err;
+      // The activity's failure messages carry the HTTP status and provider code, never the key or text.
+      const cause = err.cause instanceof ApplicationFailure ? `: ${err.cause.message}` : '';
+      return {
+        action: 'handover',
+        reason: `the AI is unavailable${cause}`,
+        summary: 'The AI could not answer; read the thread.',
+        intent: 'unknown',
+        urgency: 'normal',
+        source: 'fallback',
+      };
+    }
+  }
+
+  async function handle(command: Command): Promise<void> {
+    const now = Date.now();
+    switch (command.kind) {
+      case 'inbound':
+        return recordInbound([command.message]);
+      case 'handover':
+        return apply(handover(requireState(), command.input, now));
+      case 'tag':
+        return apply(tagged(requireState(), command.tags, command.by, now));
+      case 'untag':
+        return apply(untagged(requireState(), command.tags, command.by, now));
+      case 'snooze':
+        return apply(snoozed(requireState(), command.until, command.by, now));
+      case 'resolve':
+        return apply(resolved(requireState(), command.by, now));
+      case 'reopen':
+        return apply(reopened(requireState(), command.by, now));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Clocks: each runs beside the main loop and rebuilds itself from state after continue-as-new.
+
+  /**
+   * The SLA clock (DESIGN §3): for each waiting period, the three tiers as named durable timers.
+   * A timer ends early, cancelled, the moment the period ends (an agent answers, the conversation
+   * is pending, snoozed or resolved); each tier fires at most once per period.
+   */
+  async function runSlaClock(): Promise<never> {
+    for (;;) {
+      await condition(() => state?.slaSince != null);
+      const since = requireState().slaSince!;
+      const inPeriod = () => state?.slaSince === since;
+      const policy = await projection.loadSlaPolicy({ teamId: requireState().teamId });
+      if (inPeriod()) await apply(slaPolicyLoaded(requireState(), policy, Date.now()));
+      for (const tier of SLA_TIERS) {
+        if (!inPeriod()) break;
+        if (requireState().escalationLevel >= tier.level) continue;
+        const dueAt = since + policy.tiersMs[tier.level - 1]!;
+        const waitMs = dueAt - Date.now();
+        // condition() is true when the period ended first; false when the named timer fired.
+        if (waitMs > 0 && (await condition(() => !inPeriod(), waitMs, { summary: tier.name }))) break;
+        if (!inPeriod()) break;
+        await apply(escalated(requireState(), tier.level, dueAt, Date.now()));
+      }
+      await condition(() => !inPeriod());
+    }
+  }
+
+  /** A snoozed conversation wakes exactly at its time, unless the customer wrote first. */
+  async function runSnoozeAlarm(): Promise<never> {
+    for (;;) {
+      await condition(() => state?.status === 'snoozed' && state.snoozedUntil !== null);
+      const until = requireState().snoozedUntil!;
+      const stillSnoozed = () => state?.status === 'snoozed' && state.snoozedUntil === until;
+      const waitMs = until - Date.now();
+      const ended = waitMs > 0 && (await condition(() => !stillSnoozed(), waitMs, { summary: 'snooze' }));
+      if (!ended && stillSnoozed()) await apply(woke(requireState(), Date.now()));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The main loop
+
+  void runSlaClock();
+  void runSnoozeAlarm();
+  if (state) publish(state);
+
   const idleTimeoutMs = input.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const aiDue = () => state?.status === 'bot' && state.aiPending;
   for (;;) {
-    const hasWork = () => inbox.length > 0 || workflowInfo().continueAsNewSuggested;
+    const hasWork = () => commands.length > 0 || aiDue() || workflowInfo().continueAsNewSuggested;
     // Only a resolved conversation may idle out; an open one waits for as long as it takes.
     if (state?.status === 'resolved') {
       if (!(await condition(hasWork, idleTimeoutMs))) break;
     } else {
       await condition(hasWork);
     }
-    while (inbox.length > 0) {
-      const message = inbox.shift()!;
-      await lock.run(() => recordInbound(message));
+    while (commands.length > 0) {
+      if (commands[0]!.kind === 'inbound') {
+        await recordInbound(takeInboundBurst());
+      } else {
+        await handle(commands.shift()!);
+      }
     }
+    if (aiDue()) await respondWithAi();
     if (workflowInfo().continueAsNewSuggested) {
+      // Customers may keep writing: what is still waiting travels to the next run, so a busy
+      // conversation continues as new instead of growing towards the history limit.
       await condition(allHandlersFinished);
-      if (inbox.length === 0) await continueAsNew<typeof conversationWorkflow>({ ...input, carried: state });
+      await continueAsNew<typeof conversationWorkflow>({
+        ...input,
+        carried: state,
+        ...(commands.length > 0 && { carriedCommands: commands.splice(0) }),
+      });
     }
   }
   await condition(allHandlersFinished);
+
+  /** The consecutive customer messages at the head of the inbox, in arrival order. */
+  function takeInboundBurst(): InboundMessage[] {
+    const burst: InboundMessage[] = [];
+    while (burst.length < INBOUND_BATCH && commands[0]?.kind === 'inbound') {
+      burst.push((commands.shift() as { kind: 'inbound'; message: InboundMessage }).message);
+    }
+    return burst;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  function ownership(s: ConversationState): OwnershipResult {
+    return { status: s.status, teamId: s.teamId, assigneeId: s.assigneeId, version: s.version };
+  }
+
+  /**
+   * Search attributes (ids and enums only: they are plain text in the visibility store) and the
+   * current details the Temporal UI shows a manager. Upserted only when they change, so a message
+   * that changes nothing visible adds no history event.
+   */
+  function publish(s: ConversationState): void {
+    const attributes = [
+      { key: INBOX_STATUS, value: s.status },
+      { key: INBOX_ESCALATION, value: s.escalationLevel },
+      { key: INBOX_PRIORITY, value: s.priority },
+      { key: INBOX_WAITING_SINCE, value: s.waitingSince === null ? null : new Date(s.waitingSince) },
+      { key: INBOX_TEAM, value: s.teamId },
+      { key: INBOX_ASSIGNEE, value: s.assigneeId },
+    ] as const;
+    const fingerprint = JSON.stringify(attributes.map((a) => a.value));
+    if (fingerprint !== publishedAttributes) {
+      publishedAttributes = fingerprint;
+      upsertSearchAttributes([...attributes]);
+    }
+    setCurrentDetails(describe(s));
+  }
 }
 
 function snapshot(state: ConversationState): ConversationSnapshot {
+  const due = slaDue(state);
   return {
     version: state.version,
     status: state.status,
@@ -178,16 +690,31 @@ function snapshot(state: ConversationState): ConversationSnapshot {
     waitingSince: state.waitingSince,
     lastInboundAt: state.lastInboundAt,
     lastMessageAt: state.lastMessageAt,
+    slaNextTier: due?.nextTier ?? null,
+    slaNextAt: due?.dueAt ?? null,
+    snoozedUntil: state.snoozedUntil,
+    intent: state.intent,
   };
 }
 
-/** Ids and enums only: search attributes are plain text in the visibility store (DESIGN §3). */
-function publishSearchAttributes(state: ConversationState): void {
-  upsertSearchAttributes([
-    { key: INBOX_STATUS, value: state.status },
-    { key: INBOX_ESCALATION, value: state.escalationLevel },
-    { key: INBOX_WAITING_SINCE, value: state.waitingSince === null ? null : new Date(state.waitingSince) },
-    { key: INBOX_TEAM, value: state.teamId },
-    { key: INBOX_ASSIGNEE, value: state.assigneeId },
-  ]);
+/** What the thread shows for a template until the send activity fills in its approved body. */
+function templatePreview(template: ReplyTemplate): string {
+  const values = template.parameters.length > 0 ? `: ${template.parameters.join(' · ')}` : '';
+  return `Template ${template.name} (${template.language})${values}`;
+}
+
+/** Markdown for the Temporal UI's "current details": where this conversation stands. */
+function describe(s: ConversationState): string {
+  const due = slaDue(s);
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return [
+    `**Status**: ${s.status} · **priority**: ${s.priority} · **escalation level**: ${s.escalationLevel}`,
+    `**Team**: ${s.teamId ?? 'none'} · **owner**: ${s.assigneeId ?? 'unassigned'}`,
+    s.waitingSince !== null ? `**Customer waiting since**: ${iso(s.waitingSince)}` : '**Customer waiting**: no',
+    due ? `**Next SLA tier**: ${due.nextTier} at ${iso(due.dueAt)}` : '**SLA clock**: stopped',
+    s.snoozedUntil !== null ? `**Snoozed until**: ${iso(s.snoozedUntil)}` : '',
+    s.intent ? `**Intent**: ${s.intent}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n\n');
 }

@@ -1,14 +1,27 @@
 /**
- * Timeouts and retries, one proxy per profile (STYLE §4). Projection writes are idempotent, so
- * they retry forever; a send gives up after bounded attempts and becomes a failed message.
+ * Timeouts and retries, one proxy per profile (STYLE §4).
+ * - projection: short, idempotent writes that retry forever. Ordinary activities, not local ones:
+ *   the SLA clock and update handlers run beside the main loop, and local-activity results resolve
+ *   at different points on replay than live, which reorders commands across those coroutines
+ *   (a non-determinism error this project hit on a worker restart).
+ * - channelSend: bounded attempts; a send that gives up becomes a failed message in the thread.
+ * - notify: bounded; an out-of-app notification (WhatsApp to an agent's own number) that keeps
+ *   failing is given up: the in-app notification is already in the projection.
+ * - ai: bounded; a model that stays unavailable hands the conversation to humans.
+ * - routing: reads and signals for routing, the team queues and SLA policies.
+ * - media: copying an inbound file from Meta; bounded like channelSend (the activity marks the file
+ *   failed on a permanent refusal or its last attempt, so the conversation never waits for long).
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { ErrorType } from './errors';
 
+// Retries of projection and routing reads/writes back off to at most 2 s: after a Postgres outage
+// the next attempt comes within 2 s of recovery, so an SLA tier waiting behind one fires on time
+// (issue #7's chaos run measured 7 s late with 10 s).
 export const projection = proxyActivities<Activities>({
   startToCloseTimeout: '15s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' },
 });
 
 export const channelSend = proxyActivities<Activities>({
@@ -18,6 +31,45 @@ export const channelSend = proxyActivities<Activities>({
     backoffCoefficient: 2,
     maximumInterval: '1m',
     maximumAttempts: 8,
+    nonRetryableErrorTypes: [ErrorType.ChannelPermanentFailure, ErrorType.ReplyWindowClosed],
+  },
+});
+
+export const notify = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '10s',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: [ErrorType.ChannelPermanentFailure],
+  },
+});
+
+export const ai = proxyActivities<Activities>({
+  startToCloseTimeout: '45s',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '10s',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: [ErrorType.AiUnavailable],
+  },
+});
+
+export const routing = proxyActivities<Activities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' },
+});
+
+export const media = proxyActivities<Activities>({
+  // Up to 100 MB documents (WIRE.md §2.2) over a slow link.
+  startToCloseTimeout: '2m',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    maximumAttempts: 5,
     nonRetryableErrorTypes: [ErrorType.ChannelPermanentFailure],
   },
 });
