@@ -13,25 +13,53 @@ import type { Logger } from 'pino';
 import type { ChannelAdapter } from '../activities/channels/types';
 // Augments Remix's AppLoadContext with our services (web/app/load-context.ts).
 import '../web/app/load-context';
+import { auditForbidden } from './http/authenticate';
 import { errorMiddleware } from './http/error-middleware';
+import type { Metrics } from './http/metrics';
 import { HttpError } from './http/errors';
 import { createApiRouter } from './routes/v1';
+import { createChannelsService } from './services/channels.service';
 import { createAuthService } from './services/auth.service';
 import { createInboxService } from './services/inbox.service';
 import { createIngestService } from './services/ingest.service';
 import { createWhatsAppWebhookRouter } from './webhooks/whatsapp.router';
+import { createMetaWebhookRouter } from './webhooks/meta.router';
+import { createLocalMediaStorage } from '../activities/media/storage';
+import { createMediaService } from './services/media.service';
+import { createMediaRouter } from './routes/v1/media.router';
+import { createStreamRouter } from './routes/v1/stream.router';
+import type { LiveService } from './services/live.service';
 
 export interface ServerDeps {
   db: Knex;
   temporal: Client;
   log: Logger;
   whatsapp: ChannelAdapter;
+  /** Messenger and Instagram adapters for /webhooks/meta (signed with the same app secret). */
+  messenger: ChannelAdapter;
+  instagram: ChannelAdapter;
+  /** The process's Prometheus registry (GET /metrics) and its live-update fan-out (GET /api/v1/stream). */
+  metrics: Metrics;
+  live: LiveService;
   config: {
     taskQueue: string;
     whatsappAppSecret: string;
     whatsappVerifyToken: string;
     secureCookies: boolean;
     temporalUiUrl: string;
+    /** The default SLA policy (SLA_DEFAULT_TIERS), shown for teams without their own. */
+    slaDefaultTiersMs: readonly [number, number, number];
+    /** Where the worker stores inbound media (MEDIA_DIR); served by GET /api/v1/media/:id. */
+    mediaDir: string;
+    /** META_GRAPH_BASE_URL and META_GRAPH_VERSION, for syncing a channel's templates. */
+    graph: { graphBaseUrl: string; graphVersion: string };
+    /** Session timeouts and login rate limiting (DESIGN §4); defaults in auth.service.ts. */
+    auth?: {
+      idleTimeoutMs: number;
+      absoluteTimeoutMs: number;
+      secret: string;
+      throttle: { windowMs: number; maxPerAccount: number; maxPerIp: number };
+    };
   };
   /** How the inbox pages are served: a built Remix app, Vite in dev, or none (API-only tests). */
   web: { mode: 'build'; buildDir: string } | { mode: 'dev' } | { mode: 'none' };
@@ -39,13 +67,15 @@ export interface ServerDeps {
 
 export async function createServer(deps: ServerDeps): Promise<Express> {
   const { db, temporal, log, config } = deps;
-  const auth = createAuthService({ db });
-  const inbox = createInboxService({ db, temporal });
+  const auth = createAuthService({ db, log, ...config.auth });
+  const inbox = createInboxService({ db, temporal, slaDefaultTiersMs: config.slaDefaultTiersMs });
   const ingest = createIngestService({ db, temporal, taskQueue: config.taskQueue, log });
 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.use(deps.metrics.middleware);
+  app.get('/metrics', deps.metrics.handler);
 
   app.get('/healthz', async (_req, res) => {
     const checks = await Promise.allSettled([db.raw('select 1'), temporal.workflowService.getSystemInfo({})]);
@@ -64,16 +94,32 @@ export async function createServer(deps: ServerDeps): Promise<Express> {
     }),
   );
 
+  app.use(
+    '/webhooks/meta',
+    createMetaWebhookRouter({
+      messenger: deps.messenger,
+      instagram: deps.instagram,
+      ingest,
+      appSecret: config.whatsappAppSecret,
+      verifyToken: config.whatsappVerifyToken,
+    }),
+  );
+
   app.use(sameOriginForStateChanges());
-  app.use('/api/v1', createApiRouter({ auth, inbox }));
+  const media = createMediaService({ db, storage: createLocalMediaStorage(config.mediaDir) });
+  app.use('/api/v1', createMediaRouter({ auth, media }));
+  app.use('/api/v1', createStreamRouter({ auth, live: deps.live }));
+  const channels = createChannelsService({ db, graph: config.graph });
+  app.use('/api/v1', createApiRouter({ auth, inbox, channels }));
   app.use('/api', (_req, _res, next) => next(new HttpError('not_found', 'no such API route')));
 
-  const loadContext: AppLoadContext = {
+  const loadContext = {
     services: { auth, inbox },
     config: { secureCookies: config.secureCookies, temporalUiUrl: config.temporalUiUrl },
   };
-  await mountWeb(app, deps.web, () => loadContext);
+  await mountWeb(app, deps.web, (req) => ({ ...loadContext, clientIp: req.ip ?? 'unknown' }));
   // The one error middleware: next(err) skips the Remix handler, so API and webhook errors land here.
+  app.use(auditForbidden(auth));
   app.use(errorMiddleware(log));
   return app;
 }
@@ -98,7 +144,11 @@ function sameOriginForStateChanges(): RequestHandler {
   };
 }
 
-async function mountWeb(app: Express, web: ServerDeps['web'], getLoadContext: () => AppLoadContext): Promise<void> {
+async function mountWeb(
+  app: Express,
+  web: ServerDeps['web'],
+  getLoadContext: (req: express.Request) => AppLoadContext,
+): Promise<void> {
   if (web.mode === 'none') return;
   if (web.mode === 'dev') {
     const vite = await import('vite');

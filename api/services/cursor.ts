@@ -1,4 +1,5 @@
 /** Opaque keyset cursors: base64url JSON arrays of the sort key of the last row served. */
+import type { Knex } from 'knex';
 import { z } from 'zod';
 import { HttpError } from '../http/errors';
 
@@ -21,3 +22,11 @@ export function decodeCursor<S extends z.ZodType>(cursor: string, schema: S): z.
 
 export const isoTimestamp = z.iso.datetime({ offset: true });
 export const uuid = z.uuid();
+
+/**
+ * A timestamp column as ISO text with Postgres's full microsecond precision, for cursors over
+ * columns defaulting to now(): a JS Date would round to milliseconds and skip or repeat rows.
+ */
+export function exactTimestamp(db: Knex, column: string, alias: string): Knex.Raw {
+  return db.raw(`to_char(?? at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as ??`, [column, alias]);
+}

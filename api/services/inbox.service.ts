@@ -1,19 +1,47 @@
 /**
  * The inbox as agents see it: reads of the projection, filtered by the role table (DESIGN §4),
- * and agent actions sent to the conversation workflow as updates. Never writes conversation rows.
+ * and agent actions sent to the conversation workflow as signals and updates. Never writes
+ * conversation rows. One service for the API and the web: the conversation actions
+ * (conversation-actions.service.ts), workspace reference data (workspace.service.ts) and the
+ * user's notifications (notifications.service.ts) are composed into it.
  */
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
-import { replyUpdate, type ReplyResult } from '../../workflows/conversation/contract';
-import { HttpError, notFound } from '../http/errors';
-import type { Actor } from './auth.service';
 import { z } from 'zod';
-import { decodeCursor, encodeCursor, isoTimestamp, uuid } from './cursor';
+import { replyUpdate, type ReplyResult, type ReplyTemplate } from '../../workflows/conversation/contract';
+import { HttpError } from '../http/errors';
+import { findVisibleConversation, isUuid, visibleTo } from './access';
+import { recordAudit } from './audit';
+import type { Actor } from './auth.service';
+import { createContactsService } from './contacts.service';
+import { createConversationActions } from './conversation-actions.service';
+import { decodeCursor, encodeCursor, exactTimestamp, isoTimestamp, uuid } from './cursor';
+import { createDashboardService } from './dashboard.service';
+import { createNotificationsService } from './notifications.service';
+import { createSettingsService } from './settings.service';
+import { createWorkspaceService } from './workspace.service';
 
-const listCursor = z.tuple([z.number().int(), isoTimestamp, uuid]);
+export { isUuid } from './access';
+
+// The urgency order's sort key: escalation level, waiting since (null last), last message, id.
+const listCursor = z.tuple([z.number().int(), isoTimestamp.nullable(), isoTimestamp, uuid]);
 const threadCursor = z.tuple([isoTimestamp, uuid]);
+const notesCursor = z.tuple([isoTimestamp, uuid]);
 
-export type Queue = 'all' | 'mine' | 'unassigned';
+/** Inbox queues (DESIGN §5): `team:<id>` is one team's queue, `escalated` the lane (level 2 and up). */
+export type Queue = 'all' | 'mine' | 'unassigned' | 'escalated' | `team:${string}`;
+/** `open`: anything not resolved; `any`: no filter; otherwise one status. */
+export type StatusFilter = 'open' | 'any' | 'bot' | 'queued' | 'assigned' | 'pending' | 'snoozed' | 'resolved';
+
+export interface ListConversationsOptions {
+  queue?: Queue;
+  status?: StatusFilter;
+  channel?: 'whatsapp' | 'messenger' | 'instagram';
+  /** Part of the contact's name (or their channel identity). */
+  q?: string;
+  cursor?: string;
+  limit?: number;
+}
 
 export interface ConversationListItem {
   id: string;
@@ -24,9 +52,21 @@ export interface ConversationListItem {
   contact: { id: string; name: string };
   teamId: string | null;
   assigneeId: string | null;
+  team: { id: string; name: string } | null;
+  assignee: { id: string; name: string } | null;
   tags: string[];
   lastMessage: { preview: string | null; author: string | null; at: string | null };
   waitingSince: string | null;
+  /** The customer's last message: the reply window is measured from it. */
+  lastInboundAt: string | null;
+  /** The next SLA tier and its deadline while the clock runs (the aging badge). */
+  sla: { nextTier: string; dueAt: string } | null;
+  snoozedUntil: string | null;
+  intent: string | null;
+  /** For the "Open in Temporal UI" link of owners and admins. */
+  workflowId: string;
+  /** The projection's version: a page can tell that an accepted signal has been applied. */
+  version: number;
 }
 
 export interface MessageView {
@@ -50,57 +90,104 @@ export interface EventView {
   at: string;
 }
 
+export interface NoteView {
+  id: string;
+  authorKind: string;
+  authorUserId: string | null;
+  authorName: string | null;
+  body: string;
+  createdAt: string;
+}
+
 export interface InboxServiceDeps {
   db: Knex;
   temporal: Client;
+  clock?: () => number;
+  /** SLA_DEFAULT_TIERS, shown for teams without a policy of their own. */
+  slaDefaultTiersMs?: readonly [number, number, number];
 }
 
 const MAX_LIMIT = 100;
 
-export function createInboxService({ db, temporal }: InboxServiceDeps) {
-  /** Owners and admins see everything; an agent sees their teams' queues and what is assigned to them. */
-  function visibleTo(actor: Actor) {
-    return (q: Knex.QueryBuilder) => {
-      if (actor.role === 'owner' || actor.role === 'admin') return;
-      q.where((w) =>
-        w
-          .where('cv.assignee_id', actor.id)
-          .orWhereIn('cv.team_id', db('team_members').select('team_id').where('user_id', actor.id)),
+export function createInboxService({ db, temporal, clock, slaDefaultTiersMs }: InboxServiceDeps) {
+  // Not found and not allowed look the same: ids of others' conversations reveal nothing.
+  const findVisible = (actor: Actor, conversationId: string) => findVisibleConversation(db, actor, conversationId);
+  const conversationRows = () =>
+    db('conversations as cv')
+      .join('contacts as ct', 'ct.id', 'cv.contact_id')
+      .join('channels as ch', 'ch.id', 'cv.channel_id')
+      .leftJoin('teams as tm', 'tm.id', 'cv.team_id')
+      .leftJoin('users as au', 'au.id', 'cv.assignee_id')
+      .select(
+        'cv.*',
+        'ct.display_name',
+        'ct.external_key',
+        'ch.kind as channel_kind',
+        'ch.name as channel_name',
+        'tm.name as team_name',
+        'au.name as assignee_name',
       );
-    };
-  }
-
-  async function findVisible(actor: Actor, conversationId: string) {
-    if (!isUuid(conversationId)) throw notFound('conversation not found');
-    const row = await db('conversations as cv').where('cv.id', conversationId).modify(visibleTo(actor)).first('cv.*');
-    // Not found and not allowed look the same: ids of others' conversations reveal nothing.
-    if (!row) throw notFound('conversation not found');
-    return row;
-  }
 
   return {
+    ...createConversationActions({ db, temporal, clock }),
+    ...createWorkspaceService({ db, temporal, slaDefaultTiersMs }),
+    ...createNotificationsService({ db }),
+    ...createDashboardService({ db, clock }),
+    ...createContactsService({ db }),
+    ...createSettingsService({ db, temporal }),
+
+    /**
+     * A queue in urgency order (DESIGN §3): escalation level first, then the longest waiting, then
+     * the latest message. Keyset-paginated on that whole sort key.
+     */
     async listConversations(
       actor: Actor,
-      opts: { queue?: Queue; cursor?: string; limit?: number } = {},
+      opts: ListConversationsOptions = {},
     ): Promise<{ data: ConversationListItem[]; nextCursor: string | null }> {
       const limit = Math.min(Math.max(opts.limit ?? 50, 1), MAX_LIMIT);
-      const q = db('conversations as cv')
-        .join('contacts as ct', 'ct.id', 'cv.contact_id')
-        .join('channels as ch', 'ch.id', 'cv.channel_id')
+      const q = conversationRows()
         .whereNotNull('cv.last_message_at')
-        .modify(visibleTo(actor))
+        .modify(visibleTo(db, actor))
         .orderBy([
           { column: 'cv.escalation_level', order: 'desc' },
+          { column: 'cv.waiting_since', order: 'asc', nulls: 'last' },
           { column: 'cv.last_message_at', order: 'desc' },
           { column: 'cv.id', order: 'desc' },
         ])
         .limit(limit + 1)
-        .select('cv.*', 'ct.display_name', 'ct.external_key', 'ch.kind as channel_kind', 'ch.name as channel_name');
-      if (opts.queue === 'mine') q.where('cv.assignee_id', actor.id);
-      if (opts.queue === 'unassigned') q.whereNull('cv.assignee_id').whereNot('cv.status', 'resolved');
+        .select(
+          exactTimestamp(db, 'cv.waiting_since', 'cursor_waiting'),
+          exactTimestamp(db, 'cv.last_message_at', 'cursor_last'),
+        );
+      const queue = opts.queue ?? 'all';
+      if (queue === 'mine') q.where('cv.assignee_id', actor.id);
+      if (queue === 'unassigned') q.whereNull('cv.assignee_id').whereNot('cv.status', 'resolved');
+      if (queue === 'escalated') q.where('cv.escalation_level', '>=', 2).whereNot('cv.status', 'resolved');
+      if (queue.startsWith('team:')) {
+        const teamId = queue.slice('team:'.length);
+        if (!isUuid(teamId)) throw new HttpError('bad_request', 'queue: not a team id');
+        q.where('cv.team_id', teamId);
+      }
+      if (opts.status === 'open') q.whereNot('cv.status', 'resolved');
+      else if (opts.status && opts.status !== 'any') q.where('cv.status', opts.status);
+      if (opts.channel) q.where('ch.kind', opts.channel);
+      const search = opts.q?.trim();
+      if (search) {
+        const pattern = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        q.where((w) => w.whereILike('ct.display_name', pattern).orWhereILike('ct.external_key', pattern));
+      }
       if (opts.cursor) {
-        const [level, lastAt, id] = decodeCursor(opts.cursor, listCursor);
-        q.whereRaw('(cv.escalation_level, cv.last_message_at, cv.id) < (?, ?, ?)', [level, lastAt, id]);
+        const [level, waiting, lastAt, id] = decodeCursor(opts.cursor, listCursor);
+        const rest = waiting
+          ? db.raw(
+              `(cv.waiting_since is null or cv.waiting_since > ?::timestamptz or (cv.waiting_since = ?::timestamptz
+                and (cv.last_message_at, cv.id) < (?::timestamptz, ?)))`,
+              [waiting, waiting, lastAt, id],
+            )
+          : db.raw('(cv.waiting_since is null and (cv.last_message_at, cv.id) < (?::timestamptz, ?))', [lastAt, id]);
+        q.where((w) =>
+          w.where('cv.escalation_level', '<', level).orWhere((o) => o.where('cv.escalation_level', level).where(rest)),
+        );
       }
       const rows = await q;
       const page = rows.slice(0, limit);
@@ -109,19 +196,16 @@ export function createInboxService({ db, temporal }: InboxServiceDeps) {
         data: page.map(toListItem),
         nextCursor:
           rows.length > limit && last
-            ? encodeCursor([last.escalation_level, last.last_message_at.toISOString(), last.id])
+            ? encodeCursor([last.escalation_level, last.cursor_waiting ?? null, last.cursor_last, last.id] as Array<
+                string | number
+              >)
             : null,
       };
     },
 
     async getConversation(actor: Actor, conversationId: string): Promise<ConversationListItem> {
       await findVisible(actor, conversationId);
-      const row = await db('conversations as cv')
-        .join('contacts as ct', 'ct.id', 'cv.contact_id')
-        .join('channels as ch', 'ch.id', 'cv.channel_id')
-        .where('cv.id', conversationId)
-        .first('cv.*', 'ct.display_name', 'ct.external_key', 'ch.kind as channel_kind', 'ch.name as channel_name');
-      return toListItem(row);
+      return toListItem(await conversationRows().where('cv.id', conversationId).first());
     },
 
     /** The newest `limit` messages in thread order; `nextCursor` pages to older ones. */
@@ -169,22 +253,70 @@ export function createInboxService({ db, temporal }: InboxServiceDeps) {
       };
     },
 
-    /** An agent reply: an update on the conversation workflow, answered once the send settled. */
-    async reply(actor: Actor, conversationId: string, input: { text: string }): Promise<ReplyResult> {
+    /** The private notes, oldest first; `nextCursor` pages to newer ones. */
+    async listNotes(
+      actor: Actor,
+      conversationId: string,
+      opts: { cursor?: string; limit?: number } = {},
+    ): Promise<{ data: NoteView[]; nextCursor: string | null }> {
+      await findVisible(actor, conversationId);
+      const limit = Math.min(Math.max(opts.limit ?? 50, 1), MAX_LIMIT);
+      const q = db('notes as n')
+        .leftJoin('users as u', 'u.id', 'n.author_user_id')
+        .where('n.conversation_id', conversationId)
+        .orderBy([
+          { column: 'n.created_at', order: 'asc' },
+          { column: 'n.id', order: 'asc' },
+        ])
+        .limit(limit + 1)
+        .select('n.*', 'u.name as author_name', exactTimestamp(db, 'n.created_at', 'cursor_at'));
+      if (opts.cursor) {
+        const [at, id] = decodeCursor(opts.cursor, notesCursor);
+        q.whereRaw('(n.created_at, n.id) > (?::timestamptz, ?)', [at, id]);
+      }
+      const rows = await q;
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        data: page.map((n) => ({
+          id: n.id,
+          authorKind: n.author_kind,
+          authorUserId: n.author_user_id,
+          authorName: n.author_name ?? null,
+          body: n.body,
+          createdAt: n.created_at.toISOString(),
+        })),
+        nextCursor: rows.length > limit && last ? encodeCursor([last.cursor_at, last.id]) : null,
+      };
+    },
+
+    /**
+     * An agent reply, free text or an approved template (outside the 24-hour window): an update on
+     * the conversation workflow, answered once the send settled.
+     */
+    async reply(
+      actor: Actor,
+      conversationId: string,
+      input: { text: string } | { template: ReplyTemplate },
+    ): Promise<ReplyResult> {
       const row = await findVisible(actor, conversationId);
-      const text = input.text.trim();
-      if (!text) throw new HttpError('bad_request', 'a reply needs some text');
-      return temporal.workflow
+      const content = 'template' in input ? { template: input.template } : { text: input.text.trim() };
+      if ('text' in content && !content.text) throw new HttpError('bad_request', 'a reply needs some text');
+      const result = await temporal.workflow
         .getHandle(row.workflow_id)
-        .executeUpdate(replyUpdate, { args: [{ authorUserId: actor.id, text }] });
+        .executeUpdate(replyUpdate, { args: [{ authorUserId: actor.id, ...content }] });
+      await recordAudit(db, actor, {
+        action: 'conversation.reply',
+        targetKind: 'conversation',
+        targetId: row.id,
+        data: { messageId: result.messageId, status: result.status },
+      });
+      return result;
     },
   };
 }
 
 export type InboxService = ReturnType<typeof createInboxService>;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string) => UUID.test(value);
 
 function toListItem(row: Record<string, any>): ConversationListItem {
   return {
@@ -196,6 +328,8 @@ function toListItem(row: Record<string, any>): ConversationListItem {
     contact: { id: row.contact_id, name: row.display_name ?? row.external_key },
     teamId: row.team_id,
     assigneeId: row.assignee_id,
+    team: row.team_id ? { id: row.team_id, name: row.team_name ?? '' } : null,
+    assignee: row.assignee_id ? { id: row.assignee_id, name: row.assignee_name ?? '' } : null,
     tags: row.tags,
     lastMessage: {
       preview: row.last_message_preview,
@@ -203,6 +337,15 @@ function toListItem(row: Record<string, any>): ConversationListItem {
       at: row.last_message_at?.toISOString() ?? null,
     },
     waitingSince: row.waiting_since?.toISOString() ?? null,
+    lastInboundAt: row.last_inbound_at?.toISOString() ?? null,
+    sla:
+      row.sla_next_tier && row.sla_next_at
+        ? { nextTier: row.sla_next_tier, dueAt: row.sla_next_at.toISOString() }
+        : null,
+    snoozedUntil: row.snoozed_until?.toISOString() ?? null,
+    intent: row.intent ?? null,
+    workflowId: row.workflow_id,
+    version: Number(row.version),
   };
 }
 
