@@ -11,6 +11,8 @@ export interface KliovoLoadContext {
     secureCookies: boolean;
     temporalUiUrl: string;
   };
+  /** The requesting client's address (Express `req.ip`), for login rate limiting. */
+  clientIp: string;
 }
 
 declare module '@remix-run/server-runtime' {

@@ -5,3 +5,11 @@ export default function NoConversationSelected() {
     </section>
   );
 }
+
+export function ErrorBoundary() {
+  return (
+    <section className="thread thread-placeholder" role="alert">
+      <p className="muted">Something went wrong here. Pick a conversation from the list.</p>
+    </section>
+  );
+}

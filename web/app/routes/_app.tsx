@@ -1,32 +1,204 @@
+/**
+ * The signed-in layout: the top bar and main navigation on desktop, a five-tab bottom navigation
+ * on phones (DESIGN §5), the live-update connection that keeps every page current, and toasts.
+ */
 import type { LoaderFunctionArgs } from '@remix-run/node';
-import { Form, NavLink, Outlet, useLoaderData } from '@remix-run/react';
+import { Form, Link, NavLink, Outlet, useLoaderData, useLocation, useRevalidator } from '@remix-run/react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { Icon } from '../components/icons';
+import { ServerNowContext } from '../components/now';
+import { Toasts, type Toast } from '../components/ui';
 import { requireUser } from '../utils/auth.server';
+import { isManagerRole } from '../utils/http.server';
+import { useLiveEvents, type LiveEvent } from '../utils/live';
+
+/** Notification kinds that pop up as a toast (DESIGN §5): the ones that ask someone to act. */
+const TOAST_KINDS = new Set(['handover', 'escalation', 'assigned']);
+const MAX_TOASTS = 4;
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireUser(request, context);
-  return { actor };
+  const [unread, availability] = await Promise.all([
+    context.services.inbox.listNotifications(actor, { unread: true, limit: 100 }),
+    context.services.inbox.getAvailability(actor),
+  ]);
+  return {
+    actor,
+    isManager: isManagerRole(actor),
+    unreadCount: unread.data.length,
+    availability: availability.availability,
+    serverNow: Date.now(),
+  };
 }
 
 export default function AppLayout() {
-  const { actor } = useLoaderData<typeof loader>();
+  const { actor, isManager, unreadCount, availability, serverNow } = useLoaderData<typeof loader>();
+  const revalidator = useRevalidator();
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+
+  // Bursts of events (a reply is a message and a conversation change; a busy inbox has many)
+  // become one revalidation at a time: never one aborting another, and well within a second.
+  const latest = useRef(revalidator);
+  latest.current = revalidator;
+  const scheduled = useRef(false);
+  const again = useRef(false);
+  const revalidateSoon = useCallback(() => {
+    if (scheduled.current) return;
+    scheduled.current = true;
+    pending.current = setTimeout(() => {
+      scheduled.current = false;
+      if (latest.current.state !== 'idle') {
+        again.current = true;
+        return;
+      }
+      // A navigation may still supersede it (it then rejects with AbortError): nothing to report.
+      Promise.resolve(latest.current.revalidate()).catch(() => undefined);
+    }, 100);
+  }, []);
+  useEffect(() => {
+    if (revalidator.state === 'idle' && again.current) {
+      again.current = false;
+      revalidateSoon();
+    }
+  }, [revalidator.state, revalidateSoon]);
+  useEffect(() => () => clearTimeout(pending.current), []);
+
+  const live = useLiveEvents((event: LiveEvent) => {
+    revalidateSoon();
+    if (event.type === 'notification' && TOAST_KINDS.has(event.kind)) {
+      setToasts((all) =>
+        [
+          ...all,
+          {
+            id: event.notificationId,
+            kind: event.kind,
+            title: event.title,
+            body: event.body,
+            href: event.conversationId ? `/inbox/all/${event.conversationId}` : null,
+          },
+        ].slice(-MAX_TOASTS),
+      );
+    }
+  });
+  const dismiss = useCallback((id: string) => setToasts((all) => all.filter((t) => t.id !== id)), []);
+  const badge = unreadCount > 99 ? '99+' : String(unreadCount);
+  const { pathname } = useLocation();
+  // Inbox and Mine are two tabs over one route: Inbox is current everywhere in it except Mine.
+  const inboxTab = pathname.startsWith('/inbox') && !pathname.startsWith('/inbox/mine');
+
   return (
-    <div className="app">
-      <header className="topbar">
-        <NavLink to="/inbox/all" className="brand">
-          Kliovo Inbox
-        </NavLink>
-        <div className="topbar-user">
-          <span>
-            {actor.name} <span className="role">{actor.role}</span>
-          </span>
-          <Form method="post" action="/logout">
-            <button type="submit" className="link">
-              Sign out
-            </button>
-          </Form>
-        </div>
-      </header>
-      <Outlet />
-    </div>
+    <ServerNowContext.Provider value={serverNow}>
+      <div className="app">
+        <a className="skip-link" href="#main">
+          Skip to content
+        </a>
+        <header className="topbar">
+          <Link to="/inbox" className="brand">
+            Kliovo Inbox
+          </Link>
+          <nav className="main-nav" aria-label="Main">
+            <ul>
+              <li>
+                <NavLink to="/inbox">Inbox</NavLink>
+              </li>
+              <li>
+                <NavLink to="/contacts">Contacts</NavLink>
+              </li>
+              <li>
+                <NavLink to="/alerts">
+                  Alerts
+                  {unreadCount > 0 ? (
+                    <span className="count-badge" aria-label={`${badge} unread`}>
+                      {badge}
+                    </span>
+                  ) : null}
+                </NavLink>
+              </li>
+              {isManager ? (
+                <>
+                  <li>
+                    <NavLink to="/dashboard">Dashboard</NavLink>
+                  </li>
+                  <li>
+                    <NavLink to="/settings">Settings</NavLink>
+                  </li>
+                </>
+              ) : null}
+            </ul>
+          </nav>
+          <div className="topbar-user">
+            <span
+              className={`live-dot live-${live}`}
+              role="img"
+              aria-label={live === 'open' ? 'Live updates on' : 'Live updates reconnecting'}
+              title={live === 'open' ? 'Live updates on' : 'Live updates reconnecting'}
+            />
+            <NavLink to="/me" className="me-link">
+              <span className={`presence presence-${availability}`} aria-hidden="true" />
+              {actor.name} <span className="role">{actor.role}</span>
+              <span className="sr-only">, {availability}</span>
+            </NavLink>
+            <Form method="post" action="/logout">
+              <button type="submit" className="link">
+                Sign out
+              </button>
+            </Form>
+          </div>
+        </header>
+        <main id="main" className="app-main">
+          <Outlet />
+        </main>
+        <nav className="tabbar" aria-label="Tabs">
+          <ul>
+            <li>
+              <Link to="/inbox" className={tabClass(inboxTab)} aria-current={inboxTab ? 'page' : undefined}>
+                <Icon name="inbox" />
+                Inbox
+              </Link>
+            </li>
+            <li>
+              <NavLink to="/inbox/mine" className={({ isActive }) => tabClass(isActive)}>
+                <Icon name="mine" />
+                Mine
+              </NavLink>
+            </li>
+            <li>
+              <NavLink to="/alerts" className={({ isActive }) => tabClass(isActive)}>
+                <Icon name="alerts" />
+                Alerts
+                {unreadCount > 0 ? (
+                  <span className="count-badge" aria-label={`${badge} unread`}>
+                    {badge}
+                  </span>
+                ) : null}
+              </NavLink>
+            </li>
+            <li>
+              {isManager ? (
+                <NavLink to="/dashboard" className={({ isActive }) => tabClass(isActive)}>
+                  <Icon name="dashboard" />
+                  Dashboard
+                </NavLink>
+              ) : (
+                <NavLink to="/contacts" className={({ isActive }) => tabClass(isActive)}>
+                  <Icon name="contacts" />
+                  Contacts
+                </NavLink>
+              )}
+            </li>
+            <li>
+              <NavLink to="/me" className={({ isActive }) => tabClass(isActive)}>
+                <Icon name="me" />
+                Me
+              </NavLink>
+            </li>
+          </ul>
+        </nav>
+        <Toasts toasts={toasts} dismiss={dismiss} />
+      </div>
+    </ServerNowContext.Provider>
   );
 }
+
+const tabClass = (active: boolean) => (active ? 'tab active' : 'tab');

@@ -1,7 +1,14 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import {
+  data,
+  redirect,
+  type ActionFunctionArgs,
+  type HeadersFunction,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from '@remix-run/node';
 import { Form, useActionData, useNavigation, useSearchParams } from '@remix-run/react';
 import { z } from 'zod';
-import { optionalUser, safeNext, sessionCookie } from '../utils/auth.server';
+import { optionalUser, safeNext, sessionCookie, signInFromRequest } from '../utils/auth.server';
 
 export const meta: MetaFunction = () => [{ title: 'Sign in · Kliovo Inbox' }];
 
@@ -11,6 +18,14 @@ const SignInSchema = z.object({
   next: z.string().optional(),
 });
 
+// A locked sign-in's Retry-After reaches the page response too (Remix keeps only what this returns).
+export const headers: HeadersFunction = ({ actionHeaders }) => {
+  const headers = new Headers();
+  const retryAfter = actionHeaders.get('Retry-After');
+  if (retryAfter) headers.set('Retry-After', retryAfter);
+  return headers;
+};
+
 export async function loader({ request, context }: LoaderFunctionArgs) {
   if (await optionalUser(request, context)) throw redirect(safeNext(new URL(request.url).searchParams.get('next')));
   return null;
@@ -19,8 +34,16 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   const parsed = SignInSchema.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success) return data({ error: parsed.error.issues[0]?.message ?? 'Check the form' }, { status: 400 });
-  const session = await context.services.auth.signIn(parsed.data.email, parsed.data.password);
-  if (!session) return data({ error: 'That email and password do not match an account.' }, { status: 401 });
+  const result = await signInFromRequest(request, context, parsed.data.email, parsed.data.password);
+  if (result.throttled) {
+    // The same answer whether or not the account exists (no account enumeration).
+    return data(
+      { error: 'Too many sign-in attempts. Wait a few minutes, then try again.' },
+      { status: 429, headers: { 'Retry-After': String(result.throttled.retryAfterSeconds) } },
+    );
+  }
+  if (!result.ok) return data({ error: 'That email and password do not match an account.' }, { status: 401 });
+  const { session } = result;
   return redirect(safeNext(parsed.data.next ?? null), {
     headers: {
       'Set-Cookie': sessionCookie(session.sessionToken, {
