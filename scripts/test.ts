@@ -5,6 +5,7 @@
  *   with a migrated template database each test file copies;
  * - the workflow bundle and the web build the worker and web processes load.
  * Extra arguments go to Jest (e.g. `npm test -- --selectProjects unit`).
+ * TEST_TEMPLATE_DB names the template database; KLIOVO_TEST_NO_BUILD=1 skips both builds.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -14,7 +15,8 @@ import { DATA_DIR, ROOT, local } from './lib/local-env';
 import { migrateLatest } from './lib/migrate';
 import { ensureTemporalCli, SetupError } from './lib/temporal-cli';
 
-const TEMPLATE_DB = 'kliovo_test_template';
+// Overridable so parallel runs against one Postgres server do not drop each other's template.
+const TEMPLATE_DB = process.env.TEST_TEMPLATE_DB ?? 'kliovo_test_template';
 const say = (line: string) => console.log(`[test] ${line}`);
 
 async function main(): Promise<number> {
@@ -30,8 +32,10 @@ async function main(): Promise<number> {
     await dropDatabase(serverUrl, TEMPLATE_DB);
     await ensureDatabase(serverUrl, TEMPLATE_DB);
     await migrateLatest(postgres.url(TEMPLATE_DB));
-    buildWeb({ log: say });
-    const bundle = await buildWorkflows({ log: say });
+    // KLIOVO_TEST_NO_BUILD=1 for runs that start no worker or web process (unit, activity tests).
+    const skipBuilds = process.env.KLIOVO_TEST_NO_BUILD === '1';
+    if (!skipBuilds) buildWeb({ log: say });
+    const bundle = skipBuilds ? '' : await buildWorkflows({ log: say });
     say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s; running Jest`);
 
     const jest = require.resolve('jest/bin/jest');

@@ -26,6 +26,29 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
+/**
+ * The `start-dev` flags every dev server of this project runs with (the product's and the
+ * benchmark's): quiet logs, the inbox search attributes, and on an offline machine no outbound
+ * version check; updates enabled on every server version; WAL for the SQLite file.
+ */
+export const DEV_SERVER_FLAGS: readonly string[] = [
+  '--log-level',
+  'warn',
+  '--dynamic-config-value',
+  'frontend.enableServerVersionCheck=false',
+  '--dynamic-config-value',
+  'frontend.enableUpdateWorkflowExecution=true',
+  '--dynamic-config-value',
+  'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
+  '--dynamic-config-value',
+  'frontend.enableExecuteMultiOperation=true',
+  '--sqlite-pragma',
+  'journal_mode=wal',
+  '--sqlite-pragma',
+  'synchronous=normal',
+  ...Object.entries(SEARCH_ATTRIBUTE_CLI_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+];
+
 export async function startTemporalDevServer(opts: DevServerOptions): Promise<DevServer> {
   const log = opts.log ?? console.log;
   mkdirSync(path.dirname(opts.dbFile), { recursive: true });
@@ -45,22 +68,7 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
     String(opts.uiPort),
     '--namespace',
     opts.namespace,
-    '--log-level',
-    'warn',
-    // Offline machines: no outbound version check; updates enabled on every server version.
-    '--dynamic-config-value',
-    'frontend.enableServerVersionCheck=false',
-    '--dynamic-config-value',
-    'frontend.enableUpdateWorkflowExecution=true',
-    '--dynamic-config-value',
-    'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
-    '--dynamic-config-value',
-    'frontend.enableExecuteMultiOperation=true',
-    '--sqlite-pragma',
-    'journal_mode=wal',
-    '--sqlite-pragma',
-    'synchronous=normal',
-    ...Object.entries(SEARCH_ATTRIBUTE_CLI_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+    ...DEV_SERVER_FLAGS,
   ];
   const child = spawn(opts.cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];

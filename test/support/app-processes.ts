@@ -3,6 +3,7 @@
  * them, against a test's Temporal server, database and fake Graph server.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { stopChild } from '../../scripts/lib/temporal-server';
@@ -35,6 +36,14 @@ export async function startApp(env: {
   graphBaseUrl: string;
   appSecret: string;
   verifyToken: string;
+  /** More variables for both processes, e.g. `{ SLA_DEFAULT_TIERS: '3s,6s,9s' }`; they win over the above. */
+  extraEnv?: Record<string, string>;
+  /**
+   * Also append everything both processes print to this file (as it arrives, so it survives a
+   * crash of the test process); `output()` keeps returning it either way. Defaults to
+   * KLIOVO_TEST_APP_LOG when that is set.
+   */
+  captureTo?: string;
 }): Promise<RunningApp> {
   const port = await freePort();
   const common: NodeJS.ProcessEnv = {
@@ -50,15 +59,21 @@ export async function startApp(env: {
     WORKFLOW_BUNDLE_PATH: requireTestEnv('WORKFLOW_BUNDLE_PATH'),
     HOST: '127.0.0.1',
     PORT: String(port),
+    ...env.extraEnv,
   };
   const logs: string[] = [];
+  const captureTo = env.captureTo ?? process.env.KLIOVO_TEST_APP_LOG;
   const run = (script: string): ChildProcess => {
     const child = spawn(process.execPath, [require.resolve('tsx/cli'), script], {
       cwd: ROOT,
       env: common,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const keep = (chunk: Buffer) => logs.push(`[${path.basename(path.dirname(script))}] ${chunk.toString('utf8')}`);
+    const keep = (chunk: Buffer) => {
+      const line = `[${path.basename(path.dirname(script))}] ${chunk.toString('utf8')}`;
+      logs.push(line);
+      if (captureTo) appendFileSync(captureTo, line);
+    };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     return child;

@@ -3,10 +3,8 @@
  * activities: what the workflow decides and projects, not how the activities do it.
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import type { Activities } from '../../activities';
 import {
   CONVERSATION_WORKFLOW_TYPE,
   conversationWorkflowId,
@@ -18,47 +16,14 @@ import {
 } from '../../workflows/conversation/contract';
 import { ErrorType } from '../../workflows/shared/errors';
 import { INBOX_CHANNEL, INBOX_STATUS, INBOX_TEAM } from '../../workflows/shared/search-attributes';
+import { recordingActivities, type Call } from '../support/recording-activities';
 import { startTestTemporal, uniqueTaskQueue, workflowBundle } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
 
-type Call = { [K in keyof Activities]: { name: K; input: Parameters<Activities[K]>[0] } }[keyof Activities];
-
-/** Fakes typed as Activities, so a changed activity signature fails the type check here. */
-function recordingActivities(opts: { sendFails?: 'permanent' } = {}) {
-  const calls: Call[] = [];
-  const record = <K extends keyof Activities>(name: K, input: Parameters<Activities[K]>[0]) =>
-    calls.push({ name, input } as Call);
-  const activities: Activities = {
-    async openConversation(input) {
-      record('openConversation', input);
-      return { conversationId: 'conv-row-1', contactId: 'contact-1', version: 0, defaultTeamId: 'team-support' };
-    },
-    async recordInboundMessage(input) {
-      record('recordInboundMessage', input);
-      return { stored: true };
-    },
-    async recordOutboundMessage(input) {
-      record('recordOutboundMessage', input);
-    },
-    async recordMessageFailure(input) {
-      record('recordMessageFailure', input);
-    },
-    async sendChannelMessage(input) {
-      record('sendChannelMessage', input);
-      if (opts.sendFails === 'permanent') {
-        throw ApplicationFailure.create({
-          message: 'WhatsApp refused the message (131047): Re-engagement message',
-          type: ErrorType.ChannelPermanentFailure,
-          nonRetryable: true,
-          details: [{ code: 131047 }],
-        });
-      }
-      return { externalId: `wamid.sent-${input.messageId}` };
-    },
-  };
-  const named = <K extends keyof Activities>(name: K) =>
-    calls.filter((c) => c.name === name).map((c) => c.input as Parameters<Activities[K]>[0]);
-  return { activities, calls, named };
+/** The team the routing projection put the conversation in, once routing has run. */
+function routedTo(fakes: ReturnType<typeof recordingActivities>): string | undefined {
+  const change = fakes.named('recordChange').find((c) => c.events.some((e) => e.type === 'assigned'));
+  return change?.snapshot?.teamId ?? undefined;
 }
 
 const message = (id: string, text: string, sentAt = 1_767_702_000_000): InboundMessage => ({
@@ -125,8 +90,13 @@ describe('conversationWorkflow', () => {
         snapshot: { version: 1, status: 'queued', teamId: 'team-support', waitingSince: 1_767_702_000_000 },
       });
 
+      // Without the AI, routing runs next: the default rule keeps it in the channel's team queue.
+      await waitFor(() => routedTo(fakes), { what: 'routing' });
+      expect(fakes.named('chooseRoutingRule')).toEqual([{ conversationId: 'conv-row-1', intent: null }]);
       const state = await handle.query(stateQuery);
-      expect(state).toMatchObject({ status: 'queued', teamId: 'team-support', version: 1 });
+      expect(state).toMatchObject({ status: 'queued', teamId: 'team-support' });
+      // Routing and the SLA clock (loading the team's policy) each moved the version on.
+      expect(state.version).toBeGreaterThanOrEqual(2);
       const description = await waitFor(
         async () => {
           const d = await handle.describe();
@@ -147,10 +117,10 @@ describe('conversationWorkflow', () => {
       await handle.signal(inboundMessageSignal, message('wamid.2', 'second', 1_767_702_010_000));
       await waitFor(() => fakes.named('recordInboundMessage').length === 2, { what: 'two projections' });
 
-      expect(fakes.named('recordInboundMessage').map((c) => [c.externalId, c.snapshot.version])).toEqual([
-        ['wamid.1', 1],
-        ['wamid.2', 2],
-      ]);
+      const recorded = fakes.named('recordInboundMessage');
+      expect(recorded.map((c) => c.externalId)).toEqual(['wamid.1', 'wamid.2']);
+      // Versions only rise (routing and the SLA clock took some in between).
+      expect(recorded[1]!.snapshot.version).toBeGreaterThan(recorded[0]!.snapshot.version);
       // The SLA clock keeps the first unanswered message's time.
       expect((await handle.query(stateQuery)).waitingSince).toBe(1_767_702_000_000);
     });
@@ -159,9 +129,10 @@ describe('conversationWorkflow', () => {
   it('stores an agent reply before sending it, sends it once and stops the SLA clock', async () => {
     const fakes = recordingActivities();
     await withWorker(fakes, async (taskQueue) => {
-      const handle = await start(taskQueue, message('wamid.1', 'hello'));
+      const handle = await start(taskQueue, message('wamid.1', 'hello', Date.now()));
       await waitFor(() => fakes.named('recordInboundMessage').length === 1, { what: 'the inbound projection' });
 
+      await waitFor(() => routedTo(fakes), { what: 'routing' });
       const result = await handle.executeUpdate(replyUpdate, {
         args: [{ authorUserId: 'agent-1', text: '  On its way!  ' }],
       });
@@ -171,9 +142,18 @@ describe('conversationWorkflow', () => {
         authorKind: 'agent',
         authorUserId: 'agent-1',
         text: 'On its way!',
-        snapshot: { version: 2, waitingSince: null },
+        snapshot: { waitingSince: null, assigneeId: 'agent-1', status: 'assigned' },
       });
-      expect(fakes.calls.map((c) => c.name).slice(-2)).toEqual(['recordOutboundMessage', 'sendChannelMessage']);
+      const before = fakes.calls.slice(
+        0,
+        fakes.calls.findIndex((c) => c.name === 'recordOutboundMessage'),
+      );
+      const versionOf = (c: Call) => (c.input as { snapshot?: { version: number } | null }).snapshot?.version ?? 0;
+      expect(stored!.snapshot.version).toBeGreaterThan(Math.max(...before.map(versionOf)));
+      // Stored before it is sent, and sent once (the SLA clock may record its own changes between).
+      const names = fakes.calls.map((c) => c.name);
+      expect(names.indexOf('sendChannelMessage')).toBeGreaterThan(names.indexOf('recordOutboundMessage'));
+      expect(names.filter((n) => n === 'sendChannelMessage')).toHaveLength(1);
       expect(result).toEqual({
         messageId: stored!.messageId,
         status: 'sent',
@@ -186,7 +166,7 @@ describe('conversationWorkflow', () => {
   it('shows a permanently refused reply as failed with the provider reason', async () => {
     const fakes = recordingActivities({ sendFails: 'permanent' });
     await withWorker(fakes, async (taskQueue) => {
-      const handle = await start(taskQueue, message('wamid.1', 'hello'));
+      const handle = await start(taskQueue, message('wamid.1', 'hello', Date.now()));
       await waitFor(() => fakes.named('recordInboundMessage').length === 1, { what: 'the inbound projection' });
 
       const result = await handle.executeUpdate(replyUpdate, {
@@ -209,7 +189,7 @@ describe('conversationWorkflow', () => {
   it('rejects an empty or oversized reply in the validator, writing nothing', async () => {
     const fakes = recordingActivities();
     await withWorker(fakes, async (taskQueue) => {
-      const handle = await start(taskQueue, message('wamid.1', 'hello'));
+      const handle = await start(taskQueue, message('wamid.1', 'hello', Date.now()));
       await waitFor(() => fakes.named('recordInboundMessage').length === 1, { what: 'the inbound projection' });
 
       for (const text of ['   ', 'x'.repeat(4097)]) {

@@ -1,8 +1,20 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ChannelSendError, WebhookPayloadError, type InboundEvent } from '../../../activities/channels/types';
-import { classifyWhatsAppError, createWhatsAppAdapter } from '../../../activities/channels/whatsapp';
+import {
+  ChannelSendError,
+  OutboundValidationError,
+  WebhookPayloadError,
+  type InboundContent,
+  type InboundEvent,
+  type InboundMessageEvent,
+  type OutboundMessage,
+} from '../../../activities/channels/types';
+import {
+  classifyWhatsAppError,
+  createWhatsAppAdapter,
+  describeWhatsAppError,
+} from '../../../activities/channels/whatsapp';
 import { startFakeGraph, type FakeGraph } from '../../support/fake-graph';
 
 const APP_SECRET = 'test-app-secret';
@@ -102,7 +114,7 @@ describe('WhatsApp adapter', () => {
 
     it('yields every message and status of a batch in payload order', () => {
       const events = adapter.parseWebhook(fixture('batch.json'));
-      expect(events.map((e) => [e.kind, e.channelExternalId, e.externalId])).toEqual([
+      expect(events.map((e) => [e.kind, e.channelExternalId, externalIdOf(e)])).toEqual([
         ['message', PNID, 'wamid.BATCH1'],
         ['message', PNID, 'wamid.BATCH2'],
         ['message', PNID, 'wamid.BATCH3'],
@@ -134,10 +146,15 @@ describe('WhatsApp adapter', () => {
       ]);
     });
 
-    it('keeps reactions and interactive replies as unsupported placeholders', () => {
-      const byId = new Map(adapter.parseWebhook(fixture('batch.json')).map((e) => [e.externalId, e]));
-      expect(byId.get('wamid.BATCH3')).toMatchObject({ content: { type: 'unsupported', providerType: 'reaction' } });
-      expect(byId.get('wamid.BATCH4')).toMatchObject({ content: { type: 'unsupported', providerType: 'interactive' } });
+    it('reads the reaction and the interactive reply of a batch as their own content types', () => {
+      const byId = new Map(adapter.parseWebhook(fixture('batch.json')).map((e) => [externalIdOf(e), e]));
+      expect(byId.get('wamid.BATCH3')).toMatchObject({
+        content: { type: 'reaction', emoji: '👍', targetExternalId: 'wamid.OUT1' },
+      });
+      expect(byId.get('wamid.BATCH4')).toMatchObject({
+        content: { type: 'interactive_reply', replyKind: 'button', id: 'cancel-order-8812', title: 'Cancel' },
+        replyTo: 'wamid.OUT9',
+      });
     });
 
     it('reads delivery statuses with epoch-millisecond times', () => {
@@ -186,9 +203,19 @@ describe('WhatsApp adapter', () => {
       ]);
     });
 
-    it('keeps an image message as an unsupported placeholder', () => {
+    it('reads an image as media with its id and metadata, leaving out the token-bound URL', () => {
       expect(adapter.parseWebhook(fixture('image-message.json'))).toEqual([
-        expect.objectContaining({ externalId: 'wamid.A2', content: { type: 'unsupported', providerType: 'image' } }),
+        expect.objectContaining({
+          externalId: 'wamid.A2',
+          content: {
+            type: 'media',
+            mediaKind: 'image',
+            mediaId: '1482736651992045',
+            mimeType: 'image/jpeg',
+            sha256: 'SfInY0gGKTsJlUWbwxC1k+FAD0FZHvzwfpvO0zX0GUI=',
+            caption: 'Broken part',
+          },
+        }),
       ]);
     });
 
@@ -438,6 +465,642 @@ describe('WhatsApp adapter', () => {
     });
   });
 });
+
+describe('WhatsApp adapter: every inbound message type (WIRE.md §1.6)', () => {
+  const only = (name: string) => {
+    const events = adapter.parseWebhook(fixture(name));
+    expect(events).toHaveLength(1);
+    return events[0] as InboundMessageEvent;
+  };
+
+  it.each<[string, InboundContent]>([
+    [
+      'audio-voice-message.json',
+      {
+        type: 'media',
+        mediaKind: 'audio',
+        mediaId: '1482736651992046',
+        mimeType: 'audio/ogg; codecs=opus',
+        sha256: 'k3y9Qm2nV8xZ1pL4rT6wB0cD5eF7gH9iJ2kL4mN6oP8=',
+        voice: true,
+      },
+    ],
+    [
+      'video-message.json',
+      {
+        type: 'media',
+        mediaKind: 'video',
+        mediaId: '1482736651992047',
+        mimeType: 'video/mp4',
+        sha256: 'Vd3mQ0example0sha256Base64Value0000000000000=',
+        caption: 'demo',
+      },
+    ],
+    [
+      'document-message.json',
+      {
+        type: 'media',
+        mediaKind: 'document',
+        mediaId: '1482736651992048',
+        mimeType: 'application/pdf',
+        sha256: 'Dc5nR1example0sha256Base64Value0000000000000=',
+        caption: 'Invoice',
+        filename: 'INV-2291.pdf',
+      },
+    ],
+    [
+      'sticker-message.json',
+      {
+        type: 'media',
+        mediaKind: 'sticker',
+        mediaId: '1482736651992049',
+        mimeType: 'image/webp',
+        sha256: 'St7kQ2example0sha256Base64Value0000000000000=',
+        animated: false,
+      },
+    ],
+    [
+      'location-message.json',
+      {
+        type: 'location',
+        latitude: 51.50135,
+        longitude: -0.14189,
+        name: 'Buckingham Palace',
+        address: 'London SW1A 1AA',
+        url: 'https://maps.example/x',
+      },
+    ],
+    [
+      'contacts-message.json',
+      {
+        type: 'contacts',
+        contacts: [
+          {
+            name: 'Tom Reyes',
+            phones: [{ phone: '+1 415-555-0199', waId: '14155550199', type: 'CELL' }],
+            emails: [{ email: 'tom@example.com', type: 'WORK' }],
+            organization: 'Acme',
+          },
+        ],
+      },
+    ],
+    [
+      'interactive-button-reply.json',
+      { type: 'interactive_reply', replyKind: 'button', id: 'cancel-order-8812', title: 'Cancel' },
+    ],
+    [
+      'interactive-list-reply.json',
+      { type: 'interactive_reply', replyKind: 'list', id: 'ship_express', title: 'Express', description: 'Next day' },
+    ],
+    [
+      'interactive-flow-reply.json',
+      {
+        type: 'interactive_reply',
+        replyKind: 'flow',
+        id: 'flow',
+        title: 'Sent',
+        responseJson: { flow_token: 'tok-77', rating: '4' },
+      },
+    ],
+    ['template-button-reply.json', { type: 'button', text: 'Confirm', payload: 'CONFIRM_APPT_5521' }],
+    ['reaction.json', { type: 'reaction', emoji: '👍', targetExternalId: 'wamid.OUT1' }],
+    ['reaction-removed.json', { type: 'reaction', emoji: null, targetExternalId: 'wamid.OUT1' }],
+    ['order-message.json', { type: 'unsupported', providerType: 'order' }],
+    ['system-message.json', { type: 'unsupported', providerType: 'system' }],
+    ['unsupported-message.json', { type: 'unsupported', providerType: 'poll_creation' }],
+    ['request-welcome.json', { type: 'unsupported', providerType: 'request_welcome' }],
+  ])('normalises %s', (name, content) => {
+    expect(only(name).content).toEqual(content);
+  });
+
+  it('quotes the message an interactive or template button reply answers', () => {
+    expect(only('interactive-list-reply.json').replyTo).toBe('wamid.OUT3');
+    expect(only('template-button-reply.json').replyTo).toBe('wamid.TPL1');
+  });
+
+  it('keys a system message without value.contacts on its sender number', () => {
+    expect(only('system-message.json')).toMatchObject({
+      externalId: 'wamid.S1',
+      contact: { key: '447700900123', waId: '447700900123' },
+    });
+  });
+
+  it('keeps the errors Meta attached to an unsupported message', () => {
+    expect(only('unsupported-message.json').errors).toEqual([
+      { code: 131051, title: 'Message type unknown', details: 'Message type is currently not supported.' },
+    ]);
+  });
+
+  it('marks replies and forwarded messages with their flags', () => {
+    const events = adapter.parseWebhook(fixture('reply-forwarded.json')) as InboundMessageEvent[];
+    expect(events.map((e) => [e.externalId, e.replyTo, e.forwarded, e.frequentlyForwarded])).toEqual([
+      ['wamid.C1', 'wamid.OUT1', undefined, undefined],
+      ['wamid.C2', undefined, undefined, true],
+      ['wamid.C3', undefined, true, undefined],
+    ]);
+  });
+
+  it('carries the Click-to-WhatsApp ad referral of the first message', () => {
+    expect(only('referral-ad.json')).toMatchObject({
+      content: { type: 'text', text: 'Hi, I saw your ad' },
+      referral: {
+        sourceType: 'ad',
+        sourceId: '120231234567890123',
+        sourceUrl: 'https://fb.me/9xQwErTy',
+        headline: 'Chat with our team',
+        body: 'Spring sale on all plans',
+        mediaType: 'image',
+        mediaUrl: 'https://scontent.xx.fbcdn.net/v/t45.1-example',
+        ctwaClid: 'ARAkLk3-example-click-id',
+      },
+    });
+  });
+
+  it('surfaces value-level errors as an error event and keeps the bodiless message as a placeholder', () => {
+    expect(adapter.parseWebhook(fixture('value-errors.json'))).toEqual([
+      expect.objectContaining({
+        kind: 'message',
+        externalId: 'wamid.E1',
+        content: { type: 'unsupported', providerType: 'interactive' },
+      }),
+      {
+        kind: 'error',
+        channelExternalId: PNID,
+        errors: [{ code: 131000, title: 'Something went wrong', details: 'Unsupported webhook payload' }],
+      },
+    ]);
+  });
+
+  it('turns a media message without its media object into a placeholder instead of failing the batch', () => {
+    const body = patchFirstMessage('image-message.json', (m) => delete m.image);
+    expect(adapter.parseWebhook(body)).toEqual([
+      expect.objectContaining({ content: { type: 'unsupported', providerType: 'image' } }),
+    ]);
+  });
+
+  it('keeps a Flow response that is not JSON as the raw string', () => {
+    const body = patchFirstMessage('interactive-flow-reply.json', (m) => {
+      (m.interactive as { nfm_reply: { response_json: string } }).nfm_reply.response_json = 'not json';
+    });
+    expect((adapter.parseWebhook(body)[0] as InboundMessageEvent).content).toMatchObject({ responseJson: 'not json' });
+  });
+
+  it('never copies unknown provider fields into the normalised content', () => {
+    const body = patchFirstMessage('location-message.json', (m) => {
+      (m.location as Record<string, unknown>).internal_hint = 'provider-only';
+    });
+    expect(JSON.stringify(adapter.parseWebhook(body))).not.toContain('provider-only');
+  });
+
+  it('produces plain JSON that survives a serialisation round trip', () => {
+    for (const name of [
+      'contacts-message.json',
+      'interactive-flow-reply.json',
+      'referral-ad.json',
+      'value-errors.json',
+    ]) {
+      const events = adapter.parseWebhook(fixture(name));
+      expect(JSON.parse(JSON.stringify(events))).toEqual(events);
+    }
+  });
+});
+
+describe('WhatsApp adapter: sending every outbound shape (WIRE.md §2.2)', () => {
+  let graph: FakeGraph;
+  let whatsapp: ReturnType<typeof createWhatsAppAdapter>;
+  const channel = { externalId: PNID, accessToken: 'EAAG-test-token' };
+  const to = '447700900123';
+
+  beforeAll(async () => {
+    graph = await startFakeGraph();
+    whatsapp = createWhatsAppAdapter({ graphBaseUrl: graph.url, graphVersion: 'v25.0' });
+  });
+  afterEach(() => graph.reset());
+  afterAll(() => graph.close());
+
+  async function sentBody(msg: OutboundMessage): Promise<unknown> {
+    const result = await whatsapp.send(channel, msg);
+    expect(result.externalId).toMatch(/^wamid\./);
+    const [request] = await graph.waitForRequests(1);
+    expect(request).toMatchObject({ method: 'POST', path: `/v25.0/${PNID}/messages` });
+    return request!.body;
+  }
+
+  it('sends an image by uploaded media id with a caption', async () => {
+    expect(
+      await sentBody({ type: 'media', to, mediaKind: 'image', mediaId: '1037543291543636', caption: 'Your receipt' }),
+    ).toEqual({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: '+447700900123',
+      type: 'image',
+      image: { id: '1037543291543636', caption: 'Your receipt' },
+    });
+  });
+
+  it('sends a document by hosted link with its filename and caption', async () => {
+    expect(
+      await sentBody({
+        type: 'media',
+        to,
+        mediaKind: 'document',
+        link: 'https://files.example.com/inv-2291.pdf?v=3',
+        filename: 'INV-2291.pdf',
+        caption: 'Invoice',
+        clientRef: 'msg-07',
+      }),
+    ).toMatchObject({
+      type: 'document',
+      document: { link: 'https://files.example.com/inv-2291.pdf?v=3', filename: 'INV-2291.pdf', caption: 'Invoice' },
+      biz_opaque_callback_data: 'msg-07',
+    });
+  });
+
+  it('sends a positional template with header, body parameters and buttons', async () => {
+    expect(
+      await sentBody({
+        type: 'template',
+        to,
+        name: 'order_shipped',
+        language: 'en_GB',
+        header: { type: 'image', mediaId: '1037543291543636' },
+        parameters: ['Priya', '8812'],
+        buttons: [
+          { subType: 'url', index: 0, text: '8812' },
+          { subType: 'quick_reply', index: 1, payload: 'TRACK_8812' },
+        ],
+      }),
+    ).toEqual({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: '+447700900123',
+      type: 'template',
+      template: {
+        name: 'order_shipped',
+        language: { code: 'en_GB' },
+        components: [
+          { type: 'header', parameters: [{ type: 'image', image: { id: '1037543291543636' } }] },
+          {
+            type: 'body',
+            parameters: [
+              { type: 'text', text: 'Priya' },
+              { type: 'text', text: '8812' },
+            ],
+          },
+          { type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: '8812' }] },
+          {
+            type: 'button',
+            sub_type: 'quick_reply',
+            index: '1',
+            parameters: [{ type: 'payload', payload: 'TRACK_8812' }],
+          },
+        ],
+      },
+    });
+  });
+
+  it('names each parameter of a named template and leaves out components when there are none', async () => {
+    expect(
+      await sentBody({ type: 'template', to, name: 'welcome', language: 'en', parameters: { first_name: 'Priya' } }),
+    ).toMatchObject({
+      template: {
+        name: 'welcome',
+        language: { code: 'en' },
+        components: [{ type: 'body', parameters: [{ type: 'text', parameter_name: 'first_name', text: 'Priya' }] }],
+      },
+    });
+    graph.reset();
+    const bare = (await sentBody({ type: 'template', to, name: 'hello_world', language: 'en_US' })) as {
+      template: object;
+    };
+    expect(bare.template).toEqual({ name: 'hello_world', language: { code: 'en_US' } });
+  });
+
+  it('sends reply buttons with header, body and footer', async () => {
+    expect(
+      await sentBody({
+        type: 'interactive_buttons',
+        to,
+        header: 'Order #8812',
+        body: 'What would you like to do?',
+        footer: 'Acme Support',
+        buttons: [
+          { id: 'track-8812', title: 'Track' },
+          { id: 'cancel-8812', title: 'Cancel' },
+        ],
+        replyToExternalId: 'wamid.A1',
+      }),
+    ).toEqual({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: '+447700900123',
+      type: 'interactive',
+      interactive: {
+        type: 'button',
+        header: { type: 'text', text: 'Order #8812' },
+        body: { text: 'What would you like to do?' },
+        footer: { text: 'Acme Support' },
+        action: {
+          buttons: [
+            { type: 'reply', reply: { id: 'track-8812', title: 'Track' } },
+            { type: 'reply', reply: { id: 'cancel-8812', title: 'Cancel' } },
+          ],
+        },
+      },
+      context: { message_id: 'wamid.A1' },
+    });
+  });
+
+  it('sends a list with sections and rows', async () => {
+    expect(
+      await sentBody({
+        type: 'interactive_list',
+        to,
+        header: 'Delivery',
+        body: 'Pick a delivery option',
+        buttonText: 'Options',
+        sections: [{ title: 'Fast', rows: [{ id: 'ship_express', title: 'Express', description: 'Next day' }] }],
+      }),
+    ).toMatchObject({
+      type: 'interactive',
+      interactive: {
+        type: 'list',
+        header: { type: 'text', text: 'Delivery' },
+        body: { text: 'Pick a delivery option' },
+        action: {
+          button: 'Options',
+          sections: [{ title: 'Fast', rows: [{ id: 'ship_express', title: 'Express', description: 'Next day' }] }],
+        },
+      },
+    });
+  });
+
+  it('sends a reaction without quoting, and an empty emoji to remove it', async () => {
+    expect(
+      await sentBody({
+        type: 'reaction',
+        to,
+        targetExternalId: 'wamid.A1',
+        emoji: '👍',
+        replyToExternalId: 'wamid.A1',
+      }),
+    ).toEqual({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: '+447700900123',
+      type: 'reaction',
+      reaction: { message_id: 'wamid.A1', emoji: '👍' },
+    });
+    graph.reset();
+    expect(await sentBody({ type: 'reaction', to, targetExternalId: 'wamid.A1', emoji: '' })).toMatchObject({
+      reaction: { message_id: 'wamid.A1', emoji: '' },
+    });
+  });
+
+  it('addresses a contact known only by business-scoped user id with recipient instead of to', async () => {
+    const body = (await sentBody({ type: 'text', to: 'GB.84720019384756102938', text: 'Hello' })) as Record<
+      string,
+      unknown
+    >;
+    expect(body.recipient).toBe('GB.84720019384756102938');
+    expect(body).not.toHaveProperty('to');
+  });
+
+  const five = (title: string) => ({ id: title.toLowerCase(), title });
+
+  it.each<[string, OutboundMessage, RegExp]>([
+    [
+      'four reply buttons',
+      { type: 'interactive_buttons', to, body: 'Pick', buttons: ['A', 'B', 'C', 'D'].map(five) },
+      /1 to 3 buttons/,
+    ],
+    [
+      'a 21-character button title',
+      { type: 'interactive_buttons', to, body: 'Pick', buttons: [five('x'.repeat(21))] },
+      /title of 1 to 20/,
+    ],
+    [
+      'duplicate button titles',
+      { type: 'interactive_buttons', to, body: 'Pick', buttons: [five('Yes'), { id: 'y2', title: 'Yes' }] },
+      /unique/,
+    ],
+    [
+      'a button body over 1024 characters',
+      { type: 'interactive_buttons', to, body: 'x'.repeat(1025), buttons: [five('Yes')] },
+      /body must be at most 1024/,
+    ],
+    [
+      'eleven list rows',
+      {
+        type: 'interactive_list',
+        to,
+        body: 'Pick',
+        buttonText: 'Options',
+        sections: [{ rows: Array.from({ length: 11 }, (_, i) => ({ id: `r${i}`, title: `Row ${i}` })) }],
+      },
+      /1 to 10 rows/,
+    ],
+    [
+      'eleven list sections',
+      {
+        type: 'interactive_list',
+        to,
+        body: 'Pick',
+        buttonText: 'Options',
+        sections: Array.from({ length: 11 }, (_, i) => ({ rows: [{ id: `r${i}`, title: `Row ${i}` }] })),
+      },
+      /1 to 10 sections/,
+    ],
+    [
+      'a 25-character row title',
+      {
+        type: 'interactive_list',
+        to,
+        body: 'Pick',
+        buttonText: 'Options',
+        sections: [{ rows: [{ id: 'r', title: 'x'.repeat(25) }] }],
+      },
+      /row title must be at most 24/,
+    ],
+    [
+      'a 73-character row description',
+      {
+        type: 'interactive_list',
+        to,
+        body: 'Pick',
+        buttonText: 'Options',
+        sections: [{ rows: [{ id: 'r', title: 'Row', description: 'x'.repeat(73) }] }],
+      },
+      /row description must be at most 72/,
+    ],
+    [
+      'a 21-character list button',
+      {
+        type: 'interactive_list',
+        to,
+        body: 'Pick',
+        buttonText: 'x'.repeat(21),
+        sections: [{ rows: [{ id: 'r', title: 'Row' }] }],
+      },
+      /button text must be at most 20/,
+    ],
+    [
+      'an audio with a caption',
+      { type: 'media', to, mediaKind: 'audio', mediaId: '1', caption: 'hi' },
+      /takes no caption/,
+    ],
+    [
+      'media with both id and link',
+      { type: 'media', to, mediaKind: 'image', mediaId: '1', link: 'https://x.example/a.jpg' },
+      /exactly one/,
+    ],
+    ['media with neither id nor link', { type: 'media', to, mediaKind: 'image' }, /exactly one/],
+    [
+      'an image with a filename',
+      { type: 'media', to, mediaKind: 'image', mediaId: '1', filename: 'a.jpg' },
+      /only documents/,
+    ],
+    ['a template name with capitals', { type: 'template', to, name: 'Order_Shipped', language: 'en' }, /lowercase/],
+    [
+      'an empty template parameter',
+      { type: 'template', to, name: 'order_shipped', language: 'en', parameters: ['Priya', ' '] },
+      /parameter \{\{2\}\} is empty/,
+    ],
+  ])('refuses %s before calling Graph', async (_label, msg, reason) => {
+    const error = await captureAsyncError(whatsapp.send(channel, msg));
+    expect(error).toBeInstanceOf(OutboundValidationError);
+    expect(error).toMatchObject({
+      permanent: true,
+      category: 'invalid_request',
+      message: expect.stringMatching(reason),
+    });
+    expect(graph.requests).toHaveLength(0);
+  });
+
+  it('explains a closed window with a category and a human reason', async () => {
+    graph.failNext(1, { httpStatus: 400, code: 131047, message: 'Re-engagement message' });
+    const error = await captureAsyncError(whatsapp.send(channel, { type: 'text', to, text: 'Hi' }));
+    expect(error).toMatchObject({
+      permanent: true,
+      providerCode: 131047,
+      category: 'window_closed',
+      reason: expect.stringContaining('only an approved template'),
+    });
+  });
+
+  it.each<[number, string, boolean]>([
+    [131026, 'undeliverable', true],
+    [132015, 'template', true],
+    [132999, 'template', true],
+    [130429, 'rate_limited', false],
+    [131056, 'rate_limited', false],
+    [131000, 'unavailable', false],
+    [190, 'auth', true],
+  ])('describes code %i as %s', (code, category, permanent) => {
+    expect(describeWhatsAppError(code, 400)).toMatchObject({ category, permanent });
+  });
+
+  describe('markRead', () => {
+    it('posts the read receipt for the message and resolves on success', async () => {
+      await whatsapp.markRead(channel, { externalId: 'wamid.A1', to });
+      const [request] = await graph.waitForRequests(1);
+      expect(request).toMatchObject({ path: `/v25.0/${PNID}/messages`, operation: 'markRead' });
+      expect(request!.body).toEqual({ messaging_product: 'whatsapp', status: 'read', message_id: 'wamid.A1' });
+    });
+
+    it('adds the typing indicator when a reply is coming', async () => {
+      await whatsapp.markRead(channel, { externalId: 'wamid.A1', to, typing: true });
+      const [request] = await graph.waitForRequests(1);
+      expect(request!.body).toEqual({
+        messaging_product: 'whatsapp',
+        status: 'read',
+        message_id: 'wamid.A1',
+        typing_indicator: { type: 'text' },
+      });
+    });
+
+    it('fails with a classified error when Graph refuses the receipt', async () => {
+      graph.failNext(1, { httpStatus: 400, code: 131009, message: 'Parameter value is not valid' }, 'markRead');
+      const error = await captureAsyncError(whatsapp.markRead(channel, { externalId: 'wamid.gone', to }));
+      expect(error).toMatchObject({ permanent: true, providerCode: 131009 });
+      expect((error as Error).message).toMatch(/^WhatsApp refused the read receipt/);
+    });
+  });
+
+  describe('fetchMedia (WIRE.md §2.5)', () => {
+    const bytes = Buffer.from('fake-jpeg-bytes');
+
+    it('looks up the media URL, then downloads the bytes with the bearer token', async () => {
+      graph.addMedia('1482736651992045', bytes, 'image/jpeg');
+      const media = await whatsapp.fetchMedia(channel, { mediaId: '1482736651992045' });
+      expect(media).toEqual({
+        bytes,
+        mimeType: 'image/jpeg',
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+      });
+      const [lookup, download] = await graph.waitForRequests(2);
+      expect(lookup).toMatchObject({
+        method: 'GET',
+        path: '/v25.0/1482736651992045',
+        query: { phone_number_id: PNID },
+        operation: 'media',
+      });
+      expect(download).toMatchObject({ method: 'GET', path: '/whatsapp_business/attachments/', operation: 'download' });
+      expect(download!.headers.authorization).toBe('Bearer EAAG-test-token');
+    });
+
+    it('fetches a fresh URL once when the first has expired', async () => {
+      graph.addMedia('1482736651992046', bytes, 'audio/ogg');
+      let downloads = 0;
+      const expiringOnce: typeof fetch = async (input, init) => {
+        if (String(input).includes('/whatsapp_business/') && downloads++ === 0)
+          return new Response('', { status: 404 });
+        return fetch(input, init);
+      };
+      const flaky = createWhatsAppAdapter({ graphBaseUrl: graph.url, graphVersion: 'v25.0', fetch: expiringOnce });
+      await expect(flaky.fetchMedia(channel, { mediaId: '1482736651992046' })).resolves.toMatchObject({ bytes });
+      expect(graph.requests.filter((r) => r.operation === 'media')).toHaveLength(2);
+    });
+
+    it('fails permanently for a media id Graph does not know', async () => {
+      const error = await captureAsyncError(whatsapp.fetchMedia(channel, { mediaId: '999' }));
+      expect(error).toMatchObject({ permanent: true, providerCode: 100 });
+    });
+
+    it('fails transiently when the media lookup hits a server error', async () => {
+      graph.addMedia('1482736651992047', bytes, 'video/mp4');
+      graph.failNext(1, { httpStatus: 500, code: 131000, message: 'Something went wrong' }, 'media');
+      const error = await captureAsyncError(whatsapp.fetchMedia(channel, { mediaId: '1482736651992047' }));
+      expect(error).toMatchObject({ permanent: false, providerCode: 131000 });
+    });
+  });
+
+  describe('replyPolicy (WIRE.md §3.1)', () => {
+    const now = Date.UTC(2026, 0, 6, 12);
+
+    it('allows only templates before the customer has written', () => {
+      expect(whatsapp.replyPolicy(null, now)).toMatchObject({
+        freeForm: false,
+        templates: true,
+        reason: expect.any(String),
+      });
+    });
+
+    it('never tags WhatsApp replies', () => {
+      expect(whatsapp.replyPolicy(now - 1000, now)).toEqual({ freeForm: true, templates: true });
+    });
+  });
+});
+
+function patchFirstMessage(name: string, patch: (message: Record<string, unknown>) => void): unknown {
+  const body = fixture(name) as { entry: { changes: { value: { messages: Record<string, unknown>[] } }[] }[] };
+  patch(body.entry[0]!.changes[0]!.value.messages[0]!);
+  return body;
+}
+
+function externalIdOf(event: InboundEvent): string | undefined {
+  return 'externalId' in event ? event.externalId : undefined;
+}
 
 function withoutContacts(body: unknown): unknown {
   const copy = structuredClone(body) as { entry: { changes: { value: { contacts?: unknown } }[] }[] };

@@ -1,0 +1,116 @@
+/**
+ * A long conversation keeps its history bounded with continue-as-new (DESIGN §3): 3,000 customer
+ * messages cross several runs, every one is recorded exactly once and in order, and the state and
+ * the dedupe memory travel with it, so a redelivered message from an earlier run is still ignored.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import {
+  CONVERSATION_WORKFLOW_TYPE,
+  conversationWorkflowId,
+  inboundMessageSignal,
+  stateQuery,
+  tagSignal,
+  type ConversationInput,
+  type InboundMessage,
+} from '../../workflows/conversation/contract';
+import { recordingActivities } from '../support/recording-activities';
+import { startTestTemporal, uniqueTaskQueue, workflowBundle } from '../support/temporal';
+import { waitFor } from '../support/wait-for';
+
+const MESSAGES = Number(process.env.LONG_CONVERSATION_MESSAGES ?? 3_000);
+const T0 = 1_767_702_000_000;
+
+const message = (n: number): InboundMessage => ({
+  externalId: `wamid.long-${n}`,
+  sentAt: T0 + n * 1_000,
+  contact: { key: '447700900999', waId: '447700900999', displayName: 'Long Talker' },
+  content: { type: 'text', text: `message ${n}` },
+});
+
+describe('a 3,000-message conversation', () => {
+  let env: TestWorkflowEnvironment;
+
+  beforeAll(async () => {
+    env = await startTestTemporal();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  it('continues as new and keeps every message, its state and its dedupe memory', async () => {
+    const fakes = recordingActivities();
+    const taskQueue = uniqueTaskQueue('long');
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: workflowBundle(),
+      activities: fakes.activities,
+    });
+    await worker.runUntil(async () => {
+      const input: ConversationInput = { channelId: 'ch-long', channelKind: 'whatsapp', contactKey: '447700900999' };
+      const handle = await env.client.workflow.signalWithStart(CONVERSATION_WORKFLOW_TYPE, {
+        workflowId: conversationWorkflowId('ch-long', '447700900999'),
+        taskQueue,
+        args: [input],
+        signal: inboundMessageSignal,
+        signalArgs: [message(0)],
+      });
+      const firstRunId = handle.signaledRunId;
+      await handle.signal(tagSignal, { tags: ['long-haul'], by: { kind: 'system' } });
+
+      // One contact's messages are delivered in order, as the webhook ingest does; signals address
+      // the workflow id, so they reach whichever run is current.
+      for (let n = 1; n < MESSAGES; n++) await handle.signal(inboundMessageSignal, message(n));
+      await waitFor(() => fakes.named('recordInboundMessage').length >= MESSAGES, {
+        timeoutMs: 240_000,
+        intervalMs: 250,
+        what: 'all messages recorded',
+      });
+
+      const recorded = fakes.named('recordInboundMessage');
+      expect(recorded).toHaveLength(MESSAGES);
+      expect(new Set(recorded.map((r) => r.externalId)).size).toBe(MESSAGES);
+      // In message order, projection versions only rise, across runs too (a burst's writes run in
+      // parallel, so they may reach the database in any order: the version guard keeps the newest).
+      const byMessage = [...recorded].sort((a, b) => a.sentAt - b.sentAt);
+      for (let i = 1; i < byMessage.length; i++) {
+        expect(byMessage[i]!.snapshot.version).toBeGreaterThan(byMessage[i - 1]!.snapshot.version);
+      }
+
+      const current = await handle.describe();
+      expect(current.runId).not.toBe(firstRunId);
+      const runs: string[] = [];
+      for await (const wf of env.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) {
+        runs.push(wf.runId);
+      }
+      expect(runs.length).toBeGreaterThan(1);
+
+      const state = await handle.query(stateQuery);
+      expect(state).toMatchObject({
+        tags: ['long-haul'],
+        conversationId: 'conv-row-1',
+        waitingSince: T0,
+        lastInboundAt: T0 + (MESSAGES - 1) * 1_000,
+      });
+
+      // Messages the current run never saw (an earlier run recorded them) are redelivered: ignored.
+      const history = await handle.fetchHistory();
+      const firstHere = recorded.length - countSignals(history.events ?? []);
+      const earlier = recorded
+        .slice(Math.max(0, firstHere - 50), firstHere)
+        .map((r) => Number(r.externalId.split('-')[1]));
+      expect(earlier.length).toBe(50);
+      await Promise.all(earlier.map((n) => handle.signal(inboundMessageSignal, message(n))));
+      await handle.signal(inboundMessageSignal, message(MESSAGES));
+      await waitFor(() => fakes.named('recordInboundMessage').length === MESSAGES + 1, { what: 'the one new message' });
+      expect(fakes.named('recordInboundMessage').at(-1)?.externalId).toBe(`wamid.long-${MESSAGES}`);
+    });
+  }, 300_000);
+});
+
+function countSignals(
+  events: { workflowExecutionSignaledEventAttributes?: { signalName?: string | null } | null }[],
+): number {
+  return events.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'inboundMessage').length;
+}
