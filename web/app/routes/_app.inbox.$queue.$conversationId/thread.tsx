@@ -3,8 +3,7 @@
  * rows and the handover card. Only loaded pages are rendered (the newest 50 first, then "Load
  * earlier" adds 50 at a time), so a 10,000-message thread stays usable.
  */
-import { useFetcher } from '@remix-run/react';
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { ConversationListItem, MessageView, NoteView } from '../../../../api/services/inbox.service';
 import type { HandoverView } from '../../../../api/services/contacts.service';
 import { DeliveryTicks } from '../../components/badges';
@@ -35,6 +34,40 @@ function shownEvent(e: EventRow): boolean {
 }
 const useIsoLayoutEffect = typeof window === 'undefined' ? useEffect : useLayoutEffect;
 
+/**
+ * Older pages, fetched once each and kept. A plain fetch rather than a Remix fetcher: older
+ * messages never change, so live revalidation has nothing to refetch there, and a fetcher's
+ * first load of this (lazily discovered) route could be swallowed by a revalidation that a live
+ * event started at the same moment, leaving the button doing nothing.
+ */
+function useEarlierPages() {
+  const [pages, setPages] = useState<EarlierData[]>([]);
+  const [loading, setLoading] = useState(false);
+  const [failed, setFailed] = useState(false);
+  const inFlight = useRef<AbortController | null>(null);
+  useEffect(() => () => inFlight.current?.abort(), []);
+
+  const load = useCallback(async (url: string) => {
+    if (inFlight.current) return;
+    const controller = new AbortController();
+    inFlight.current = controller;
+    setLoading(true);
+    setFailed(false);
+    try {
+      const res = await fetch(url, { signal: controller.signal, headers: { accept: 'application/json' } });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const page = (await res.json()) as EarlierData;
+      setPages((all) => [...all, page]);
+    } catch {
+      if (!controller.signal.aborted) setFailed(true);
+    } finally {
+      if (inFlight.current === controller) inFlight.current = null;
+      if (!controller.signal.aborted) setLoading(false);
+    }
+  }, []);
+  return { pages, loading, failed, load };
+}
+
 export function Thread({
   conversation,
   messages,
@@ -48,9 +81,8 @@ export function Thread({
   queue: string;
   names: Names;
 }) {
-  const earlier = useFetcher<EarlierData>();
-  const [older, setOlder] = useState<EarlierData[]>([]);
-  const taken = useRef<EarlierData | null>(null);
+  const earlier = useEarlierPages();
+  const older = earlier.pages;
   const scroller = useRef<HTMLOListElement>(null);
   const nearBottom = useRef(true);
   const lastHeight = useRef(0);
@@ -59,13 +91,12 @@ export function Thread({
   const oldestPage = older.length > 0 ? older[older.length - 1]!.messages : messages;
   const cursor = oldestPage.nextCursor;
 
-  useEffect(() => {
-    const got = earlier.data;
-    if (earlier.state !== 'idle' || !got || taken.current === got) return;
-    taken.current = got;
+  // A new older page goes above what the reader sees: keep their place (the layout effect below).
+  const shownPages = useRef(0);
+  if (older.length !== shownPages.current) {
+    shownPages.current = older.length;
     prepending.current = true;
-    setOlder((pages) => [...pages, got]);
-  }, [earlier.state, earlier.data]);
+  }
 
   const items = useMemo(() => {
     const all: Item[] = [];
@@ -107,7 +138,7 @@ export function Thread({
     if (!cursor) return;
     const oldest = oldestPage.data[0]?.sentAt ?? '';
     lastHeight.current = scroller.current?.scrollHeight ?? 0;
-    earlier.load(
+    void earlier.load(
       `/inbox/${queue}/${conversation.id}/earlier?cursor=${encodeURIComponent(cursor)}&to=${encodeURIComponent(oldest)}`,
     );
   };
@@ -126,9 +157,14 @@ export function Thread({
       >
         {cursor ? (
           <li className="load-earlier">
-            <button type="button" className="secondary" onClick={loadEarlier} disabled={earlier.state !== 'idle'}>
-              {earlier.state !== 'idle' ? 'Loading…' : 'Load earlier messages'}
+            <button type="button" className="secondary" onClick={loadEarlier} disabled={earlier.loading}>
+              {earlier.loading ? 'Loading…' : 'Load earlier messages'}
             </button>
+            {earlier.failed ? (
+              <p className="message-error" role="alert">
+                Earlier messages could not be loaded. Try again.
+              </p>
+            ) : null}
           </li>
         ) : (
           <li className="thread-start muted">Start of the conversation</li>
