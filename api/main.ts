@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     throw reason;
   });
   const db = createDb(config.DATABASE_URL);
-  const temporal = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+  const temporal = connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
   const metrics = createMetrics();
   const live = createLiveService({
     db,

@@ -78,7 +78,11 @@ export async function createServer(deps: ServerDeps): Promise<Express> {
   app.get('/metrics', deps.metrics.handler);
 
   app.get('/healthz', async (_req, res) => {
-    const checks = await Promise.allSettled([db.raw('select 1'), temporal.workflowService.getSystemInfo({})]);
+    // Bounded: the Temporal client would otherwise retry an unreachable server for ~20 s.
+    const checks = await Promise.allSettled([
+      db.raw('select 1'),
+      temporal.withDeadline(Date.now() + 2_000, () => temporal.workflowService.getSystemInfo({})),
+    ]);
     const [database, temporalCheck] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : 'unavailable'));
     const ok = checks.every((c) => c.status === 'fulfilled');
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', database, temporal: temporalCheck });

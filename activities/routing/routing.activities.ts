@@ -6,6 +6,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { ActivityDeps } from '../deps';
+import { WORKFLOW_TASK_TIMEOUT } from '../../workflows/shared/workflow-task-timeout';
 import { assignUpdate } from '../../workflows/conversation/contract';
 import {
   TEAM_QUEUE_WORKFLOW_TYPE,
@@ -105,6 +106,7 @@ export const createRoutingActivities = ({ db, temporal }: Pick<ActivityDeps, 'db
     await temporal.client.workflow.signalWithStart(TEAM_QUEUE_WORKFLOW_TYPE, {
       workflowId: teamQueueWorkflowId(input.teamId),
       taskQueue: temporal.taskQueue,
+      workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
       args: [{ teamId: input.teamId }],
       signal: queueJoinSignal,
       signalArgs: [input.entry],

@@ -1,15 +1,27 @@
 /**
  * The one error middleware (STYLE §6): HttpError, ZodError and workflow update rejections become
- * `{ error: { code, message } }`; anything else is a logged 500 with no stack in the body.
+ * `{ error: { code, message } }`; Temporal or Postgres out of reach is a 503 with Retry-After;
+ * anything else is a logged 500 with no stack in the body.
  */
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { HttpError } from './errors';
 import { toHttpError } from '../services/workflow-errors';
+import { RETRY_AFTER_SECONDS, unavailableDependency } from './dependency-errors';
 
 export function errorMiddleware(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
+    const down = unavailableDependency(err);
+    if (down) {
+      log.warn({ dependency: down, err: errSummary(err), path: req.path }, `request failed: ${down} unavailable`);
+      if (res.headersSent) return;
+      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      res.status(503).json({
+        error: { code: 'unavailable', message: 'the service is briefly unavailable; retry in a few seconds' },
+      });
+      return;
+    }
     const known = classify(err);
     if (known.status >= 500) log.error({ err: errSummary(err), path: req.path }, 'request failed');
     if (res.headersSent) return;

@@ -17,6 +17,7 @@ import {
 import { recordingActivities } from '../support/recording-activities';
 import { startTestTemporal, uniqueTaskQueue, workflowBundle } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
+import { WORKFLOW_TASK_TIMEOUT } from '../../workflows/shared/workflow-task-timeout';
 
 const MESSAGES = Number(process.env.LONG_CONVERSATION_MESSAGES ?? 3_000);
 const T0 = 1_767_702_000_000;
@@ -52,6 +53,7 @@ describe('a 3,000-message conversation', () => {
       const handle = await env.client.workflow.signalWithStart(CONVERSATION_WORKFLOW_TYPE, {
         workflowId: conversationWorkflowId('ch-long', '447700900999'),
         taskQueue,
+        workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
         args: [input],
         signal: inboundMessageSignal,
         signalArgs: [message(0)],
@@ -80,6 +82,8 @@ describe('a 3,000-message conversation', () => {
 
       const current = await handle.describe();
       expect(current.runId).not.toBe(firstRunId);
+      // The short task timeout (a killed worker's task comes back in 4 s, not 10) survives the hop.
+      expect(current.raw.executionConfig?.defaultWorkflowTaskTimeout?.seconds?.toString()).toBe('4');
       const runs: string[] = [];
       for await (const wf of env.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) {
         runs.push(wf.runId);

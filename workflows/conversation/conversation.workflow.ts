@@ -17,9 +17,9 @@ import {
   ParentClosePolicy,
   allHandlersFinished,
   condition,
-  continueAsNew,
   executeChild,
   log,
+  makeContinueAsNewFunc,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -33,6 +33,7 @@ import { routingChildWorkflowId, type RoutingContext, type RoutingDecision } fro
 import { routingWorkflowFor } from '../routing/registry';
 import { ai, channelSend, media, notify, projection, routing } from '../shared/activity-profiles';
 import { ErrorType } from '../shared/errors';
+import { WORKFLOW_TASK_TIMEOUT } from '../shared/workflow-task-timeout';
 import {
   INBOX_ASSIGNEE,
   INBOX_ESCALATION,
@@ -353,6 +354,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
         parentClosePolicy: ParentClosePolicy.TERMINATE,
         // A broken routing workflow must not strand the customer: it times out into the fallback.
         workflowExecutionTimeout: ROUTING_TIMEOUT,
+        workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
         staticSummary: `Routing (${name}) for a conversation`,
       });
     } catch (err) {
@@ -630,7 +632,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       // Customers may keep writing: what is still waiting travels to the next run, so a busy
       // conversation continues as new instead of growing towards the history limit.
       await condition(allHandlersFinished);
-      await continueAsNew<typeof conversationWorkflow>({
+      await makeContinueAsNewFunc<typeof conversationWorkflow>({ workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT })({
         ...input,
         carried: state,
         ...(commands.length > 0 && { carriedCommands: commands.splice(0) }),

@@ -8,8 +8,9 @@
  * Inputs: `queueJoin` and `capacityFreed` signals, the `queue` query. An empty queue completes
  * after idling; the next join starts a fresh run (signalWithStart).
  */
-import { condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, makeContinueAsNewFunc, setHandler, workflowInfo } from '@temporalio/workflow';
 import { routing } from '../shared/activity-profiles';
+import { WORKFLOW_TASK_TIMEOUT } from '../shared/workflow-task-timeout';
 import { capacityFreedSignal, queueJoinSignal, queueQuery, type QueueEntry, type TeamQueueInput } from './contract';
 
 const DEFAULT_IDLE_TIMEOUT_MS = 24 * 60 * 60 * 1000;
@@ -43,7 +44,10 @@ export async function teamQueueWorkflow(input: TeamQueueInput): Promise<void> {
     capacityMayHaveFreed = false;
     await offerWaitingConversations();
     if (workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof teamQueueWorkflow>({ ...input, carried: waiting });
+      await makeContinueAsNewFunc<typeof teamQueueWorkflow>({ workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT })({
+        ...input,
+        carried: waiting,
+      });
     }
   }
 

@@ -1,4 +1,5 @@
 import { data, type AppLoadContext } from '@remix-run/node';
+import { RETRY_AFTER_SECONDS, unavailableDependency } from '../../../api/http/dependency-errors';
 import { HttpError } from '../../../api/http/errors';
 import type { Actor } from '../../../api/services/auth.service';
 import { requireUser } from './auth.server';
@@ -10,8 +11,17 @@ export async function orResponse<T>(work: Promise<T>): Promise<T> {
     return await work;
   } catch (err) {
     if (HttpError.is(err)) throw new Response(err.message, { status: err.status });
-    throw err;
+    throw unavailableResponse(err) ?? err;
   }
+}
+
+/** Temporal or Postgres out of reach: a 503 page that says to retry, not a 500 that says "bug". */
+function unavailableResponse(err: unknown): Response | undefined {
+  if (!unavailableDependency(err)) return undefined;
+  return new Response('Kliovo is briefly unavailable. Nothing was lost; try again in a few seconds.', {
+    status: 503,
+    headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+  });
 }
 
 /**
@@ -26,7 +36,7 @@ export async function formAction<T>(
   try {
     return { ok: true, intent, value: await work, message };
   } catch (err) {
-    if (!HttpError.is(err) || err.status >= 500) throw err;
+    if (!HttpError.is(err) || err.status >= 500) throw unavailableResponse(err) ?? err;
     return data({ ok: false, intent, errors: fieldErrorOf(err.message) } as FormResult<T>, { status: err.status });
   }
 }
