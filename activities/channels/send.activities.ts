@@ -12,6 +12,7 @@
  * (throughput 130429, pair rate 131056, 5xx, network) throw plain errors that Temporal retries.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import type { Knex } from 'knex';
 import type { ActivityDeps } from '../deps';
 import { publishLive } from '../projection/live';
 import { closedWindowMessage, replyWindow } from '../../workflows/conversation/contract';
@@ -122,6 +123,9 @@ export const createSendActivities = (deps: SendDeps) => {
         }
       }
 
+      const claim = await claimSend(db, messageId);
+      if (claim.sentAs) return { externalId: claim.sentAs };
+      let sent = false;
       try {
         // Only WhatsApp documents per-number and per-user limits (WIRE.md §3.3).
         if (kind === 'whatsapp') await pacer.acquire(row.channel_id, message.to);
@@ -129,14 +133,33 @@ export const createSendActivities = (deps: SendDeps) => {
           { externalId: row.channel_external_id, accessToken: row.credentials?.accessToken ?? '' },
           message,
         );
-        await db('messages')
-          .where({ id: messageId })
-          .whereNull('external_id')
-          .update({ external_id: result.externalId, status: 'sent', updated_at: db.fn.now() });
+        sent = true;
+        // The customer has it now: storing the provider id is what stops a retry from sending it
+        // again, so ride out a short database outage here rather than fail the attempt.
+        await withRetries(() =>
+          db('messages')
+            .where({ id: messageId })
+            .whereNull('external_id')
+            .update({
+              external_id: result.externalId,
+              status: 'sent',
+              send_claimed_until: null,
+              updated_at: db.fn.now(),
+            }),
+        );
         // The thread's tick turns to "sent" live.
         await publishLive(db, [{ type: 'message', conversationId: row.conversation_id, messageId }]);
         return result;
       } catch (err) {
+        // Not sent (as far as we know): the next attempt may go at once. Sent but not stored: the
+        // claim stays until it lapses, so no retry sends it again in the meantime.
+        if (!sent) {
+          await db('messages')
+            .where({ id: messageId })
+            .whereNull('external_id')
+            .update({ send_claimed_until: null })
+            .catch(() => undefined);
+        }
         if (err instanceof ChannelSendError && err.permanent) {
           throw permanent(err.reason, { code: err.providerCode, category: err.category, detail: err.message });
         }
@@ -147,6 +170,43 @@ export const createSendActivities = (deps: SendDeps) => {
     },
   };
 };
+
+/**
+ * How long an attempt owns a send: past the activity's 30 s start-to-close (after which Temporal
+ * starts the next attempt) and the Graph API's 10 s request timeout, so only an attempt that died
+ * mid-send leaves a claim behind, and it lapses before the retries run out.
+ */
+const SEND_CLAIM_SECONDS = 45;
+
+/**
+ * Takes the message's send claim, or learns that another attempt already sent it (its provider
+ * id). An attempt that finds a live claim fails retryably: the retry finds the message sent, or
+ * the claim lapsed with the attempt that held it.
+ */
+async function claimSend(db: Knex, messageId: string): Promise<{ sentAs?: string }> {
+  const claimed = await db('messages')
+    .where({ id: messageId })
+    .whereNull('external_id')
+    .where((q) => q.whereNull('send_claimed_until').orWhere('send_claimed_until', '<', db.fn.now()))
+    .update({ send_claimed_until: db.raw(`now() + make_interval(secs => ?)`, [SEND_CLAIM_SECONDS]) });
+  if (claimed === 1) return {};
+  const now = await db('messages').where({ id: messageId }).first('external_id');
+  if (now?.external_id) return { sentAs: now.external_id as string };
+  throw new Error(`message ${messageId} is being sent by another attempt; retrying once it has finished`);
+}
+
+/** Retries a database write for up to about 20 s (within the activity's 30 s), backing off. */
+async function withRetries<T>(write: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 20_000;
+  for (let delay = 200; ; delay = Math.min(delay * 2, 2_000)) {
+    try {
+      return await write();
+    } catch (err) {
+      if (Date.now() + delay > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
 
 /**
  * Re-checks the reply window with the adapter's rule at send time and returns the tag to send with.

@@ -306,6 +306,68 @@ describe('outbound messages', () => {
     expect(sendsTo(`+${contact}`)).toHaveLength(1);
   });
 
+  it('lets only one of two attempts in flight at once send a message, and a crashed attempt’s claim lapse', async () => {
+    const contact = nextContact();
+    const { row } = await openConversation(contact);
+    const db = stack.database.db;
+    const storeReply = async (text: string) => {
+      const id = randomUUID();
+      await db('messages').insert({
+        id,
+        conversation_id: row.id,
+        channel_id: stack.channelId,
+        direction: 'outbound',
+        author_kind: 'agent',
+        type: 'text',
+        body: text,
+        content: JSON.stringify({ type: 'text', text }),
+        status: 'pending',
+        sent_at: new Date(),
+      });
+      return id;
+    };
+    // The first attempt is held just before the provider call, as a timed-out attempt still waiting
+    // on the Graph API is, while Temporal runs the next one.
+    const channels = createChannelRegistry({ graphBaseUrl: stack.graph.url, graphVersion: 'v25.0' });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const whatsapp = channels.whatsapp!;
+    const slow = createSendActivities({
+      db,
+      channels: {
+        ...channels,
+        whatsapp: { ...whatsapp, send: async (...args) => (await held, whatsapp.send(...args)) },
+      },
+    });
+    const fast = createSendActivities({ db, channels });
+
+    const messageId = await storeReply('Sent once, whatever happens');
+    const first = slow.sendChannelMessage({ messageId });
+    await waitFor(async () => (await db('messages').where({ id: messageId }).first()).send_claimed_until, {
+      what: 'the first attempt to claim the send',
+    });
+    const second = await fast.sendChannelMessage({ messageId }).catch((err: unknown) => err);
+    // Retryable (a plain Error), so Temporal comes back after the first attempt has finished.
+    expect(second).toBeInstanceOf(Error);
+    expect(second).not.toBeInstanceOf(ApplicationFailure);
+    expect((second as Error).message).toMatch(/being sent by another attempt/);
+    release();
+    const sent = await first;
+    await expect(fast.sendChannelMessage({ messageId })).resolves.toEqual(sent);
+    expect(sendsTo(`+${contact}`).filter((r) => body(r).text?.body === 'Sent once, whatever happens')).toHaveLength(1);
+    expect((await db('messages').where({ id: messageId }).first()).send_claimed_until).toBeNull();
+
+    // An attempt that died holding the claim: once the claim has lapsed, a retry sends.
+    const orphanId = await storeReply('Sent after the claim lapsed');
+    await db('messages')
+      .where({ id: orphanId })
+      .update({ send_claimed_until: db.raw(`now() - interval '1 second'`) });
+    await expect(fast.sendChannelMessage({ messageId: orphanId })).resolves.toMatchObject({
+      externalId: expect.stringMatching(/^wamid\./),
+    });
+    expect(sendsTo(`+${contact}`).filter((r) => body(r).text?.body === 'Sent after the claim lapsed')).toHaveLength(1);
+  });
+
   describe('/api/v1/channels', () => {
     let server: Server;
     let baseUrl: string;

@@ -95,9 +95,9 @@ describe('with the Temporal server gone', () => {
     await waitFor(() => database.db('messages').where({ external_id: 'wamid.OUTAGE-BEFORE' }).first(), {
       what: 'the first message to be stored',
     });
-    // Started with the short workflow task timeout, so a killed worker's task comes back in 4 s.
+    // Started with the short workflow task timeout, so a killed worker's task comes back in 5 s.
     const run = await temporal!.client.workflow.getHandle(conversationWorkflowId(channelId, '447700300001')).describe();
-    expect(run.raw.executionConfig?.defaultWorkflowTaskTimeout?.seconds?.toString()).toBe('4');
+    expect(run.raw.executionConfig?.defaultWorkflowTaskTimeout?.seconds?.toString()).toBe('5');
 
     await temporal!.teardown();
     temporal = undefined;

@@ -82,8 +82,8 @@ describe('a 3,000-message conversation', () => {
 
       const current = await handle.describe();
       expect(current.runId).not.toBe(firstRunId);
-      // The short task timeout (a killed worker's task comes back in 4 s, not 10) survives the hop.
-      expect(current.raw.executionConfig?.defaultWorkflowTaskTimeout?.seconds?.toString()).toBe('4');
+      // The short task timeout (a killed worker's task comes back in 5 s, not 10) survives the hop.
+      expect(current.raw.executionConfig?.defaultWorkflowTaskTimeout?.seconds?.toString()).toBe('5');
       const runs: string[] = [];
       for await (const wf of env.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) {
         runs.push(wf.runId);

@@ -1,9 +1,10 @@
 /**
  * Every run's workflow task start-to-close timeout, set wherever a run starts (signalWithStart,
  * child, continue-as-new). Temporal's default is 10 s, and a task held by a worker that was killed
- * is handed to another worker only when it times out: a conversation, and any SLA tier due in it,
- * would stall that long after a crash. Our tasks take milliseconds (a cold replay of a run that is
- * about to continue as new, a few hundred), so 4 s is generous and brings everything back within
- * about a second of a restarted worker (issue #7's chaos run measured 5.5 s with the default).
+ * goes to another worker only when it times out: a conversation, and any SLA tier due in it, would
+ * stall that long after a crash (issue #7's chaos run measured tiers 5.5 s late after a restart).
+ * Our tasks take milliseconds, a cold replay of a run about to continue as new a few hundred; a
+ * starved two-core machine has been seen taking over 4 s, so 5 s keeps a margin against spurious
+ * timeouts while bringing a killed worker's tasks back about when a restarted worker is up.
  */
-export const WORKFLOW_TASK_TIMEOUT = '4s';
+export const WORKFLOW_TASK_TIMEOUT = '5s';
