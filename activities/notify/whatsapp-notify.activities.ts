@@ -17,6 +17,7 @@ import { createPacer, PacingDelayError } from '../channels/pacer';
 import type { SendDeps } from '../channels/send.activities';
 import { checkTemplate } from '../channels/templates';
 import { ChannelSendError } from '../channels/types';
+import { WHATSAPP_ALERT_KINDS } from './alert-kinds';
 
 export interface NotifyAgentsOnWhatsAppInput {
   /** Notification batches of one workflow change (ProjectedNotification.batchId). */
@@ -31,8 +32,7 @@ export interface NotifyAgentsOnWhatsAppResult {
 
 export const DEFAULT_AGENT_NOTIFY_TEMPLATE = { name: 'agent_alert', language: 'en' } as const;
 
-/** Only these notification kinds reach an agent's phone (DESIGN §3: handover and escalation). */
-export const WHATSAPP_ALERT_KINDS = ['handover', 'escalation'] as const;
+export { WHATSAPP_ALERT_KINDS } from './alert-kinds';
 
 /** A template parameter is one line (Meta refuses line breaks, tabs and 5+ spaces: 132000); kept short. */
 const MAX_PARAMETER_LENGTH = 300;

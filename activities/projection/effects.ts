@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { Audience } from '../../workflows/conversation/state';
+import { isWhatsAppAlertKind } from '../notify/alert-kinds';
 import type { NotificationLiveEvent } from './live';
 import type { ProjectedEffects } from './types';
 
@@ -13,6 +14,12 @@ export interface RecordedEffects {
   /** Timeline events or notes were inserted (a retry that inserts nothing reports false). */
   changed: boolean;
   notifications: NotificationLiveEvent[];
+  /**
+   * Receivers of this change's handover and escalation notifications who get them on WhatsApp
+   * too (opted in, with a number). Counted from the audience, not the rows inserted, so a retry
+   * that inserts nothing still reports them.
+   */
+  whatsappAlertRecipients: number;
 }
 
 export async function recordEffects(
@@ -21,7 +28,7 @@ export async function recordEffects(
   version: number | null,
   effects: ProjectedEffects,
 ): Promise<RecordedEffects> {
-  const recorded: RecordedEffects = { changed: false, notifications: [] };
+  const recorded: RecordedEffects = { changed: false, notifications: [], whatsappAlertRecipients: 0 };
   const eventVersion = version ?? (await currentVersion(trx, conversationId));
   if (effects.events.length > 0) {
     const inserted = await trx('events')
@@ -64,6 +71,15 @@ export async function recordEffects(
       userIds = await audienceUserIds(trx, { kind: 'managers' });
     userIds = userIds.filter((id) => id !== n.exceptUserId);
     if (userIds.length === 0) continue;
+    if (isWhatsAppAlertKind(n.kind)) {
+      const [alertable] = await trx('users')
+        .whereIn('id', userIds)
+        .where('notify_whatsapp', true)
+        .whereNotNull('whatsapp_number')
+        .whereNull('disabled_at')
+        .count({ n: '*' });
+      recorded.whatsappAlertRecipients += Number(alertable?.n ?? 0);
+    }
     const rows: Array<{ id: string; user_id: string; kind: string; title: string; body: string }> = await trx(
       'notifications',
     )

@@ -74,16 +74,20 @@ export const createProjectionActivities = ({ db, sla }: Pick<ActivityDeps, 'db' 
    * One workflow transition: the conversation row (version-guarded), its timeline events, private
    * notes and notifications, in one transaction. Ids come from the workflow, so a retry is a no-op.
    */
-  async recordChange(input: RecordChangeInput): Promise<void> {
+  /** Reports how many receivers also get a WhatsApp alert, so the workflow skips that activity when none do. */
+  async recordChange(input: RecordChangeInput): Promise<{ whatsappAlertRecipients: number }> {
     const live: LiveEvent[] = [];
+    let whatsappAlertRecipients = 0;
     await db.transaction(async (trx) => {
       const applied = input.snapshot ? await applySnapshot(trx, input.conversationId, input.snapshot) : false;
       const recorded = await recordEffects(trx, input.conversationId, input.snapshot?.version ?? null, input);
       if (applied) live.push(conversationEvent(input.conversationId, input.snapshot!));
       else if (recorded.changed) live.push(...(await conversationEventFromRow(trx, input.conversationId)));
       live.push(...recorded.notifications);
+      whatsappAlertRecipients = recorded.whatsappAlertRecipients;
     });
     await publishLive(db, live);
+    return { whatsappAlertRecipients };
   },
 
   /** The team's SLA policy, or the default one (SLA_DEFAULT_TIERS) for a team without a row. */

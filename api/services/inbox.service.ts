@@ -24,7 +24,8 @@ import { createWorkspaceService } from './workspace.service';
 export { isUuid } from './access';
 
 // The urgency order's sort key: escalation level, waiting since (null last), last message, id.
-const listCursor = z.tuple([z.number().int(), isoTimestamp.nullable(), isoTimestamp, uuid]);
+/** Escalation level, waiting rank (a bigint, as text), last message, id: the list's sort key. */
+const listCursor = z.tuple([z.number().int(), z.string().regex(/^-?\d{1,19}$/), isoTimestamp, uuid]);
 const threadCursor = z.tuple([isoTimestamp, uuid]);
 const notesCursor = z.tuple([isoTimestamp, uuid]);
 
@@ -138,7 +139,8 @@ export function createInboxService({ db, temporal, clock, slaDefaultTiersMs }: I
 
     /**
      * A queue in urgency order (DESIGN §3): escalation level first, then the longest waiting, then
-     * the latest message. Keyset-paginated on that whole sort key.
+     * the latest message. Keyset-paginated on that whole sort key, all descending (waiting_rank is
+     * waiting_since turned around), so a page after the cursor is one row comparison.
      */
     async listConversations(
       actor: Actor,
@@ -150,15 +152,12 @@ export function createInboxService({ db, temporal, clock, slaDefaultTiersMs }: I
         .modify(visibleTo(db, actor))
         .orderBy([
           { column: 'cv.escalation_level', order: 'desc' },
-          { column: 'cv.waiting_since', order: 'asc', nulls: 'last' },
+          { column: 'cv.waiting_rank', order: 'desc' },
           { column: 'cv.last_message_at', order: 'desc' },
           { column: 'cv.id', order: 'desc' },
         ])
         .limit(limit + 1)
-        .select(
-          exactTimestamp(db, 'cv.waiting_since', 'cursor_waiting'),
-          exactTimestamp(db, 'cv.last_message_at', 'cursor_last'),
-        );
+        .select(exactTimestamp(db, 'cv.last_message_at', 'cursor_last'));
       const queue = opts.queue ?? 'all';
       if (queue === 'mine') q.where('cv.assignee_id', actor.id);
       if (queue === 'unassigned') q.whereNull('cv.assignee_id').whereNot('cv.status', 'resolved');
@@ -177,16 +176,10 @@ export function createInboxService({ db, temporal, clock, slaDefaultTiersMs }: I
         q.where((w) => w.whereILike('ct.display_name', pattern).orWhereILike('ct.external_key', pattern));
       }
       if (opts.cursor) {
-        const [level, waiting, lastAt, id] = decodeCursor(opts.cursor, listCursor);
-        const rest = waiting
-          ? db.raw(
-              `(cv.waiting_since is null or cv.waiting_since > ?::timestamptz or (cv.waiting_since = ?::timestamptz
-                and (cv.last_message_at, cv.id) < (?::timestamptz, ?)))`,
-              [waiting, waiting, lastAt, id],
-            )
-          : db.raw('(cv.waiting_since is null and (cv.last_message_at, cv.id) < (?::timestamptz, ?))', [lastAt, id]);
-        q.where((w) =>
-          w.where('cv.escalation_level', '<', level).orWhere((o) => o.where('cv.escalation_level', level).where(rest)),
+        const [level, rank, lastAt, id] = decodeCursor(opts.cursor, listCursor);
+        q.whereRaw(
+          '(cv.escalation_level, cv.waiting_rank, cv.last_message_at, cv.id) < (?, ?::bigint, ?::timestamptz, ?::uuid)',
+          [level, rank, lastAt, id],
         );
       }
       const rows = await q;
@@ -196,9 +189,7 @@ export function createInboxService({ db, temporal, clock, slaDefaultTiersMs }: I
         data: page.map(toListItem),
         nextCursor:
           rows.length > limit && last
-            ? encodeCursor([last.escalation_level, last.cursor_waiting ?? null, last.cursor_last, last.id] as Array<
-                string | number
-              >)
+            ? encodeCursor([last.escalation_level, String(last.waiting_rank), last.cursor_last, last.id])
             : null,
       };
     },

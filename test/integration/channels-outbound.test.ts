@@ -519,5 +519,40 @@ describe('outbound messages', () => {
     // The customer's thread is untouched and nobody else was alerted.
     expect(sendsTo(`+${contact}`)).toHaveLength(0);
     expect(stack.graph.requests.filter((r) => body(r).template?.name === 'agent_alert')).toHaveLength(1);
+    expect(await alertActivities(handle)).toBe(1);
   });
+
+  it('spends no alert activity on a handover whose receiver has WhatsApp alerts off', async () => {
+    const db = stack.database.db;
+    const quietTeamId = await upsertTeam(db, 'Quiet desk');
+    const quinnId = await addAgent(stack, { name: 'Quinn Quiet', teamId: quietTeamId });
+    await db('users').where({ id: quinnId }).update({ whatsapp_number: '+44 7700 900556', notify_whatsapp: false });
+    const { handle, row } = await openConversation(nextContact());
+
+    await handle.signal(handoverSignal, {
+      to: { kind: 'agent', userId: quinnId },
+      reason: 'Quinn knows this order',
+      by: { kind: 'user', userId: agentId },
+    });
+    // The in-app notification is there; the workflow went on without asking the notifier.
+    await waitFor(
+      () => db('notifications').where({ conversation_id: row.id, user_id: quinnId, kind: 'handover' }).first(),
+      {
+        what: 'the in-app handover notification',
+      },
+    );
+    await waitFor(async () => (await handle.query(stateQuery)).assigneeId === quinnId, {
+      what: 'the handover applied',
+    });
+    expect(await alertActivities(handle)).toBe(0);
+    expect(stack.graph.requests.filter((r) => body(r).to === '+447700900556')).toHaveLength(0);
+  });
+
+  /** notifyAgentsOnWhatsApp activities the conversation's run has scheduled. */
+  async function alertActivities(handle: Awaited<ReturnType<typeof openConversation>>['handle']): Promise<number> {
+    const history = await handle.fetchHistory();
+    return (history.events ?? []).filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'notifyAgentsOnWhatsApp',
+    ).length;
+  }
 });

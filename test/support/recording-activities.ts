@@ -27,6 +27,7 @@ export function recordingActivities(opts: { sendFails?: 'permanent' } = {}) {
     },
     async recordChange(input) {
       record('recordChange', input);
+      return { whatsappAlertRecipients: 0 };
     },
     async loadSlaPolicy(input) {
       record('loadSlaPolicy', input);

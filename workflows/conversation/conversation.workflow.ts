@@ -275,13 +275,20 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
         written.notifications.push({ batchId: uuid4(), kind: notification, ...rest });
       }
     }
-    await projection.recordChange({ conversationId: state.conversationId!, snapshot: snapshot(state), ...written });
+    const recorded = await projection.recordChange({
+      conversationId: state.conversationId!,
+      snapshot: snapshot(state),
+      ...written,
+    });
     // Handover and escalation alerts also go to opted-in agents' WhatsApp. Started now and awaited
     // after the other effects, so a slow or failing alert never holds up routing or the queue.
+    // Skipped when no receiver has WhatsApp alerts on (most escalations: one activity fewer). A
+    // result without the count is from a history recorded before it existed: alert as it did.
     const alertBatches = written.notifications
       .filter((n) => n.kind === 'handover' || n.kind === 'escalation')
       .map((n) => n.batchId);
-    const alerting = alertBatches.length > 0 ? alertAgentsOnWhatsApp(alertBatches) : undefined;
+    const anyoneAlerted = (recorded?.whatsappAlertRecipients ?? 1) > 0;
+    const alerting = alertBatches.length > 0 && anyoneAlerted ? alertAgentsOnWhatsApp(alertBatches) : undefined;
     for (const effect of change.effects) {
       switch (effect.kind) {
         case 'route':

@@ -1,7 +1,9 @@
 /**
  * Figure 8: 50 simulated agents during ingest. Each agent holds an SSE connection to
- * GET /api/v1/stream and reloads a queue page (mine, unassigned, all in turn) every 2 s ± 0.5 s,
- * with a session cookie. Phases: agents alone (idle list latency), agents during 50% of figure 1,
+ * GET /api/v1/stream and refreshes a queue (mine, unassigned, all in turn) every 2 s ± 0.5 s, with
+ * a session cookie, the way the browser does after its first page load: a Remix data request
+ * (`/inbox/<queue>.data`, the single-fetch revalidation that live events and sidebar clicks make).
+ * The warm-up loads each queue as a full document first. Phases: agents alone (idle list latency), agents during 50% of figure 1,
  * and agents during 100% of figure 1 (does ingest hold up with agents connected).
  */
 import http from 'node:http';
@@ -39,6 +41,7 @@ async function refreshLoop(
   baseUrl: string,
   agents: Agent[],
   seconds: number,
+  as: 'document' | 'data' = 'data',
 ): Promise<{ list: Summary; errors: number }> {
   const latencies: number[] = [];
   let errors = 0;
@@ -51,7 +54,8 @@ async function refreshLoop(
       while (Date.now() < until) {
         const t0 = performance.now();
         try {
-          const res = await fetch(`${baseUrl}/inbox/${queues[k++ % queues.length]}`, {
+          const path = `/inbox/${queues[k++ % queues.length]}${as === 'data' ? '.data' : ''}`;
+          const res = await fetch(`${baseUrl}${path}`, {
             headers: { cookie: agent.cookie },
             redirect: 'manual',
           });
@@ -91,7 +95,7 @@ async function run(ctx: BenchContext): Promise<void> {
     log(`  agents: ${agents.length} agents, ${sseOk} SSE streams open`);
 
     // Warm-up: every agent loads each queue once (route modules, pools, caches), unmeasured.
-    await refreshLoop(world.app.baseUrl, agents, 8);
+    await refreshLoop(world.app.baseUrl, agents, 8, 'document');
     const idle = await refreshLoop(world.app.baseUrl, agents, sizes.agentPhaseS);
     log(`  agents idle: list ${fmtSummary(idle.list)}`);
     const eventsBefore = agents.reduce((n, a) => n + a.events, 0);
@@ -120,7 +124,7 @@ async function run(ctx: BenchContext): Promise<void> {
       ratio: '',
       met: half.list.p95 <= 2 * idle.list.p95 && ingestHolds,
       notes: [
-        `${agents.length} agents, ${sseOk} SSE streams (GET /api/v1/stream answered 200), each reloading a queue page every 2 s ± 0.5 s; phases of ${sizes.agentPhaseS} s.`,
+        `${agents.length} agents, ${sseOk} SSE streams (GET /api/v1/stream answered 200), each refreshing a queue every 2 s ± 0.5 s with the browser's data request (/inbox/<queue>.data); phases of ${sizes.agentPhaseS} s.`,
         `idle: list ${fmtSummary(idle.list)}, ${idle.errors} errors`,
         `50% ingest (${fmt(0.5 * f1)} msg/s): list ${fmtSummary(half.list)}, ${half.errors} errors; ${eventsHalf} live events delivered to the streams; ingest ${describeStep(halfStep)}`,
         `100% ingest (${fmt(f1)} msg/s): list ${fmtSummary(full.list)}, ${full.errors} errors; ingest ${describeStep(fullStep)}`,

@@ -35,18 +35,22 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const queue = QueueParam.safeParse(params.queue);
   if (!queue.success) throw new Response('There is no such queue.', { status: 404 });
   const filters = FilterSchema.parse(Object.fromEntries(new URL(request.url).searchParams));
-  const counts = await orResponse(context.services.inbox.queueCounts(actor));
+  // The counts and the page at once: a refresh of every agent's list is on the live path.
+  const [counts, page] = await Promise.all([
+    orResponse(context.services.inbox.queueCounts(actor)),
+    orResponse(
+      context.services.inbox.listConversations(actor, {
+        queue: serviceQueue(queue.data),
+        status: filters.status,
+        channel: filters.channel,
+        q: filters.q,
+        cursor: filters.cursor,
+      }),
+    ),
+  ]);
+  // Not one of the agent's teams (the page above was filtered to what they may see anyway).
   const team = queue.data.startsWith('team-') ? counts.teams.find((t) => `team-${t.id}` === queue.data) : null;
   if (queue.data.startsWith('team-') && !team) throw new Response('There is no such queue.', { status: 404 });
-  const page = await orResponse(
-    context.services.inbox.listConversations(actor, {
-      queue: serviceQueue(queue.data),
-      status: filters.status,
-      channel: filters.channel,
-      q: filters.q,
-      cursor: filters.cursor,
-    }),
-  );
   const label = team
     ? team.name
     : ({ all: 'All', mine: 'Mine', unassigned: 'Unassigned', escalated: 'Escalated' } as Record<string, string>)[

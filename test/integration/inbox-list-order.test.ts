@@ -1,0 +1,99 @@
+/**
+ * The inbox list's urgency order and its keyset pages (DESIGN §3, issue #6 figure 6): escalation
+ * level first, then the longest waiting (no wait last), then the latest message, then id. Walking
+ * the pages of any size must give exactly the order Postgres gives for that sort key, with ties
+ * on every column and conversations that are not waiting at all.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { createInboxService } from '../../api/services/inbox.service';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { upsertChannel, upsertTeam, upsertUser } from '../support/factories';
+
+describe('the inbox list order', () => {
+  let database: TestDatabase;
+  let inbox: ReturnType<typeof createInboxService>;
+  let owner: { id: string; email: string; name: string; role: 'owner' };
+  let expected: string[];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const db = database.db;
+    const teamId = await upsertTeam(db, 'Order desk');
+    const channelId = await upsertChannel(db, {
+      kind: 'whatsapp',
+      name: 'Order number',
+      externalId: '100000000000654',
+      accessToken: 'order-token',
+      defaultTeamId: teamId,
+    });
+    const ownerId = await upsertUser(db, {
+      email: 'owner@order.test',
+      name: 'Olive Owner',
+      role: 'owner',
+      password: 'correct horse battery',
+    });
+    owner = { id: ownerId, email: 'owner@order.test', name: 'Olive Owner', role: 'owner' };
+    // Few distinct values per column, so every column has ties that the next one must break.
+    const base = Date.parse('2026-11-20T09:00:00.000Z');
+    const rows = Array.from({ length: 60 }, (_, i) => ({
+      id: randomUUID(),
+      level: i % 4,
+      waiting: i % 5 === 0 ? null : new Date(base + (i % 3) * 60_000 + (i % 7 === 0 ? 0.5 : 0)),
+      last: new Date(base + 3_600_000 + (i % 4) * 1_000),
+    }));
+    for (const [i, r] of rows.entries()) {
+      const [contact] = await db('contacts')
+        .insert({ channel_id: channelId, external_key: `4477001${String(i).padStart(5, '0')}`, display_name: `C${i}` })
+        .returning('id');
+      await db('conversations').insert({
+        id: r.id,
+        workflow_id: `conv:order:${i}`,
+        channel_id: channelId,
+        contact_id: contact.id,
+        status: 'queued',
+        escalation_level: r.level,
+        team_id: teamId,
+        waiting_since: r.waiting,
+        last_message_at: r.last,
+        version: 1,
+      });
+    }
+    // Sub-millisecond timestamps too: Postgres keeps microseconds, the cursor must as well.
+    await db('conversations')
+      .whereIn(
+        'id',
+        rows.filter((_, i) => i % 11 === 0).map((r) => r.id),
+      )
+      .update({ last_message_at: db.raw(`last_message_at + interval '250 microseconds'`) });
+    expected = await db('conversations')
+      .whereNotNull('last_message_at')
+      .orderByRaw('escalation_level desc, waiting_since asc nulls last, last_message_at desc, id desc')
+      .pluck('id');
+    const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+    inbox = createInboxService({ db, temporal, slaDefaultTiersMs: [300_000, 900_000, 1_800_000] });
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it.each([1, 7, 50])('walks pages of %i in exactly the urgency order', async (limit) => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await inbox.listConversations(owner, { queue: 'all', status: 'any', limit, cursor });
+      seen.push(...page.data.map((c) => c.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toHaveLength(60);
+    expect(seen).toEqual(expected);
+  });
+
+  it('answers a forged cursor with a 400, not a query', async () => {
+    const forged = Buffer.from(JSON.stringify([0, 'not a number', '2026-11-20T09:00:00Z', randomUUID()])).toString(
+      'base64url',
+    );
+    await expect(inbox.listConversations(owner, { cursor: forged })).rejects.toMatchObject({ code: 'bad_request' });
+  });
+});
