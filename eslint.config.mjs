@@ -51,14 +51,14 @@ const workflowImportRules = {
   ],
 };
 
-// ---- outside workflows/: runtime imports only from contracts, errors and search attributes -----
+// ---- outside workflows/: runtime imports only from contracts, errors and start options ---------
 // Workflow functions are imported with `import type` and started by name (STYLE §1).
 // A regex, not a gitignore group: a group cannot re-include a file under an excluded directory.
 const workflowsFromOutside = {
-  regex: String.raw`(^|/)workflows(/(?!(.*/)?contract(\.ts)?$|shared/(errors|search-attributes)(\.ts)?$).*)?$`,
+  regex: String.raw`(^|/)workflows(/(?!(.*/)?contract(\.ts)?$|shared/(errors|search-attributes|workflow-task-timeout)(\.ts)?$).*)?$`,
   allowTypeImports: true,
   message:
-    'Outside workflows/, only **/contract.ts and shared/{errors,search-attributes}.ts are imported at runtime; use `import type` for anything else (STYLE §1).',
+    'Outside workflows/, only **/contract.ts and shared/{errors,search-attributes,workflow-task-timeout}.ts are imported at runtime; use `import type` for anything else (STYLE §1).',
 };
 
 // ---- activities/**: the activity side of the SDK only ------------------------------------------
