@@ -137,15 +137,12 @@ export const createSendActivities = (deps: SendDeps) => {
         // The customer has it now: storing the provider id is what stops a retry from sending it
         // again, so ride out a short database outage here rather than fail the attempt.
         await withRetries(() =>
-          db('messages')
-            .where({ id: messageId })
-            .whereNull('external_id')
-            .update({
-              external_id: result.externalId,
-              status: 'sent',
-              send_claimed_until: null,
-              updated_at: db.fn.now(),
-            }),
+          db('messages').where({ id: messageId }).whereNull('external_id').update({
+            external_id: result.externalId,
+            status: 'sent',
+            send_claimed_until: null,
+            updated_at: db.fn.now(),
+          }),
         );
         // The thread's tick turns to "sent" live.
         await publishLive(db, [{ type: 'message', conversationId: row.conversation_id, messageId }]);
