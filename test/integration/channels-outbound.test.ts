@@ -343,7 +343,8 @@ describe('outbound messages', () => {
 
     const messageId = await storeReply('Sent once, whatever happens');
     const first = slow.sendChannelMessage({ messageId });
-    await waitFor(async () => (await db('messages').where({ id: messageId }).first()).send_claimed_until, {
+    // (waitFor takes null for an answer: only a set claim may end the wait.)
+    await waitFor(async () => (await db('messages').where({ id: messageId }).first()).send_claimed_until ?? undefined, {
       what: 'the first attempt to claim the send',
     });
     const second = await fast.sendChannelMessage({ messageId }).catch((err: unknown) => err);

@@ -1,7 +1,8 @@
 /**
  * A long conversation keeps its history bounded with continue-as-new (DESIGN §3): 3,000 customer
- * messages cross several runs, every one is recorded exactly once and in order, and the state and
- * the dedupe memory travel with it, so a redelivered message from an earlier run is still ignored.
+ * messages cross several runs, every one is recorded under exactly one id and in order, and the
+ * state and the dedupe memory travel with it, so a redelivered message from an earlier run is
+ * still ignored.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -61,18 +62,40 @@ describe('a 3,000-message conversation', () => {
       const firstRunId = handle.signaledRunId;
       await handle.signal(tagSignal, { tags: ['long-haul'], by: { kind: 'system' } });
 
+      const distinctRecorded = () => new Set(fakes.named('recordInboundMessage').map((r) => r.externalId)).size;
       // One contact's messages are delivered in order, as the webhook ingest does; signals address
-      // the workflow id, so they reach whichever run is current.
-      for (let n = 1; n < MESSAGES; n++) await handle.signal(inboundMessageSignal, message(n));
-      await waitFor(() => fakes.named('recordInboundMessage').length >= MESSAGES, {
+      // the workflow id, so they reach whichever run is current. Just after the first continue-as-new,
+      // 50 messages the previous run recorded are delivered again: the dedupe memory travelled.
+      const redelivered: number[] = [];
+      for (let n = 1; n < MESSAGES; n++) {
+        await handle.signal(inboundMessageSignal, message(n));
+        if (redelivered.length > 0 || n % 50 !== 0) continue;
+        const current = await handle.describe();
+        if (current.runId === firstRunId) continue;
+        await waitFor(() => distinctRecorded() >= n + 1, { timeoutMs: 60_000, what: `messages up to ${n} recorded` });
+        const seenHere = countSignals((await handle.fetchHistory()).events ?? []);
+        const recordedBefore = distinctRecorded() - seenHere;
+        expect(recordedBefore).toBeGreaterThan(50);
+        redelivered.push(...Array.from({ length: 50 }, (_, i) => recordedBefore - 50 + i));
+        await Promise.all(redelivered.map((k) => handle.signal(inboundMessageSignal, message(k))));
+      }
+      expect(redelivered).toHaveLength(50);
+      await waitFor(() => distinctRecorded() >= MESSAGES, {
         timeoutMs: 240_000,
         intervalMs: 250,
         what: 'all messages recorded',
       });
 
-      const recorded = fakes.named('recordInboundMessage');
+      // Each message is written under one id. The write is a local activity: when signals race a
+      // continue-as-new, the server refuses that workflow task (UnhandledCommand) and the writes
+      // made in it run again, with the same ids, so the projection still gets one row each.
+      const all = fakes.named('recordInboundMessage');
+      const idsOf = new Map<string, Set<string>>();
+      for (const r of all) idsOf.set(r.externalId, (idsOf.get(r.externalId) ?? new Set()).add(r.messageId));
+      expect(idsOf.size).toBe(MESSAGES);
+      expect([...idsOf.values()].filter((ids) => ids.size !== 1)).toEqual([]);
+      const recorded = [...new Map(all.map((r) => [r.externalId, r])).values()];
       expect(recorded).toHaveLength(MESSAGES);
-      expect(new Set(recorded.map((r) => r.externalId)).size).toBe(MESSAGES);
       // In message order, projection versions only rise, across runs too (a burst's writes run in
       // parallel, so they may reach the database in any order: the version guard keeps the newest).
       const byMessage = [...recorded].sort((a, b) => a.sentAt - b.sentAt);
@@ -98,17 +121,18 @@ describe('a 3,000-message conversation', () => {
         lastInboundAt: T0 + (MESSAGES - 1) * 1_000,
       });
 
-      // Messages the current run never saw (an earlier run recorded them) are redelivered: ignored.
-      const history = await handle.fetchHistory();
-      const firstHere = recorded.length - countSignals(history.events ?? []);
-      const earlier = recorded
-        .slice(Math.max(0, firstHere - 50), firstHere)
-        .map((r) => Number(r.externalId.split('-')[1]));
-      expect(earlier.length).toBe(50);
-      await Promise.all(earlier.map((n) => handle.signal(inboundMessageSignal, message(n))));
+      // A message redelivered after everything, too: ignored; and the next new one is recorded.
+      await handle.signal(inboundMessageSignal, message(MESSAGES - 1));
       await handle.signal(inboundMessageSignal, message(MESSAGES));
-      await waitFor(() => fakes.named('recordInboundMessage').length === MESSAGES + 1, { what: 'the one new message' });
-      expect(fakes.named('recordInboundMessage').at(-1)?.externalId).toBe(`wamid.long-${MESSAGES}`);
+      await waitFor(() => fakes.named('recordInboundMessage').some((r) => r.externalId === `wamid.long-${MESSAGES}`), {
+        what: 'the one new message',
+      });
+      // Redelivered messages would have been written under a second id.
+      const idsAfter = new Map<string, Set<string>>();
+      for (const r of fakes.named('recordInboundMessage'))
+        idsAfter.set(r.externalId, (idsAfter.get(r.externalId) ?? new Set()).add(r.messageId));
+      expect(idsAfter.size).toBe(MESSAGES + 1);
+      expect([...idsAfter].filter(([, ids]) => ids.size !== 1).map(([externalId]) => externalId)).toEqual([]);
     });
   }, 300_000);
 });

@@ -20,6 +20,7 @@ import {
   executeChild,
   log,
   makeContinueAsNewFunc,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -31,7 +32,7 @@ import type { OutboundContent } from '../../activities/channels/send.activities'
 import type { ConversationSnapshot, ProjectedEffects } from '../../activities/projection/types';
 import { routingChildWorkflowId, type RoutingContext, type RoutingDecision } from '../routing/contract';
 import { routingWorkflowFor } from '../routing/registry';
-import { ai, channelSend, media, notify, projection, routing } from '../shared/activity-profiles';
+import { ai, channelSend, inboundProjection, media, notify, projection, routing } from '../shared/activity-profiles';
 import { ErrorType } from '../shared/errors';
 import { WORKFLOW_TASK_TIMEOUT } from '../shared/workflow-task-timeout';
 import {
@@ -103,6 +104,9 @@ const ROUTING_TIMEOUT = '1 minute';
 
 /** At most this many waiting customer messages are recorded together (one workflow task). */
 const INBOUND_BATCH = 50;
+
+/** Since this patch, customer messages are written by a local activity (activity-profiles.ts). */
+const INBOUND_LOCAL_ACTIVITY_PATCH = 'inbound-message-local-activity';
 
 export async function conversationWorkflow(input: ConversationInput): Promise<void> {
   const commands: Command[] = [...(input.carriedCommands ?? [])];
@@ -454,6 +458,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
    */
   async function recordInbound(batch: InboundMessage[]): Promise<void> {
     if (!state) await open(batch[0]!);
+    // Runs recorded before the write became a local activity replay as they ran.
+    const { recordInboundMessage } = patched(INBOUND_LOCAL_ACTIVITY_PATCH) ? inboundProjection : projection;
     const effects: Change['effects'] = [];
     const writes: Promise<unknown>[] = [];
     const media: string[] = [];
@@ -466,7 +472,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       const messageId = uuid4();
       if (message.content.type === 'media') media.push(messageId);
       writes.push(
-        projection.recordInboundMessage({
+        recordInboundMessage({
           conversationId: state.conversationId!,
           channelId: input.channelId,
           messageId,

@@ -1,9 +1,12 @@
 /**
  * Timeouts and retries, one proxy per profile (STYLE §4).
- * - projection: short, idempotent writes that retry forever. Ordinary activities, not local ones:
- *   the SLA clock and update handlers run beside the main loop, and local-activity results resolve
- *   at different points on replay than live, which reorders commands across those coroutines
- *   (a non-determinism error this project hit on a worker restart).
+ * - projection: short, idempotent writes that retry forever. Ordinary activities, except:
+ * - inboundProjection: the customer-message write, a local activity (issue #6: a follow-up message
+ *   costs one workflow task and 5 history events instead of two and 10). Only on the main loop's
+ *   serial path (recordInbound), never in update handlers or the clocks: an earlier attempt that
+ *   made every projection write local hit a non-determinism error on a worker restart, with
+ *   handler and clock commands interleaved around the local results. The replay fixtures cover
+ *   bursts with SLA timers and updates around this write.
  * - channelSend: bounded attempts; a send that gives up becomes a failed message in the thread.
  * - notify: bounded; an out-of-app notification (WhatsApp to an agent's own number) that keeps
  *   failing is given up: the in-app notification is already in the projection.
@@ -12,7 +15,7 @@
  * - media: copying an inbound file from Meta; bounded like channelSend (the activity marks the file
  *   failed on a permanent refusal or its last attempt, so the conversation never waits for long).
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { ErrorType } from './errors';
 
@@ -20,6 +23,13 @@ import { ErrorType } from './errors';
 // the next attempt comes within 2 s of recovery, so an SLA tier waiting behind one fires on time
 // (issue #7's chaos run measured 7 s late with 10 s).
 export const projection = proxyActivities<Activities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' },
+});
+
+// The same retries, run by the worker itself: past a minute (localRetryThreshold) the retries wait
+// on server timers, so a long Postgres outage neither spins nor holds a workflow task open.
+export const inboundProjection = proxyLocalActivities<Activities>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' },
 });
