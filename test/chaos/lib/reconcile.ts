@@ -4,7 +4,9 @@
  *
  * - What Meta was told: every webhook answered 200 (the load generator's acknowledgements).
  * - What the workflows saw: every `inboundMessage` signal in every run's history, and every
- *   `recordInboundMessage` activity they scheduled (a message must be recorded exactly once).
+ *   `recordInboundMessage` they ran (a message must be recorded exactly once): the activities of
+ *   older histories by input, and the local activities' markers by count against the distinct
+ *   messages each workflow was sent (a marker does not carry the input).
  * - What the projection holds: `messages` rows, `events` rows (SLA tiers, AI replies) and what the
  *   fake Graph API received (a reply sent twice reaches the customer twice).
  *
@@ -143,6 +145,9 @@ export async function reconcile(opts: {
   const client = new Client({ connection, namespace: 'default' });
   const seen = new Set<string>();
   const recorded = new Map<string, number>();
+  /** Per workflow: customer-message writes by local activity, and the distinct messages it was sent. */
+  const localWrites = new Map<string, number>();
+  const seenBy = new Map<string, Set<string>>();
   /** Per workflow: the timeouts in its histories, to explain a late tier. */
   const timeouts = new Map<string, Array<{ at: number; what: string }>>();
   const workflowIds = new Set<string>();
@@ -182,7 +187,19 @@ export async function reconcile(opts: {
         const signal = event.workflowExecutionSignaledEventAttributes;
         if (signal?.signalName === 'inboundMessage') {
           const message = decode<{ externalId?: string }>(signal.input?.payloads?.[0]);
-          if (message?.externalId) seen.add(message.externalId);
+          if (message?.externalId) {
+            seen.add(message.externalId);
+            const mine = seenBy.get(info.workflowId) ?? new Set<string>();
+            seenBy.set(info.workflowId, mine.add(message.externalId));
+          }
+        }
+        // Since the write became a local activity its input is not in the history, only a marker:
+        // a workflow must not write more customer messages than distinct ones it was sent.
+        const marker = event.markerRecordedEventAttributes;
+        if (marker?.markerName === 'core_local_activity') {
+          const data = decode<{ activity_type?: string }>(marker.details?.data?.payloads?.[0]);
+          if (data?.activity_type === 'recordInboundMessage')
+            localWrites.set(info.workflowId, (localWrites.get(info.workflowId) ?? 0) + 1);
         }
         const scheduled = event.activityTaskScheduledEventAttributes;
         if (scheduled?.activityType?.name === 'recordInboundMessage') {
@@ -201,6 +218,16 @@ export async function reconcile(opts: {
         findings.push({
           what: 'recorded twice',
           detail: `${key.split('|')[1]} was recorded ${n} times by its workflow`,
+        });
+      }
+    }
+    for (const [workflowId, writes] of localWrites) {
+      const sent = seenBy.get(workflowId)?.size ?? 0;
+      if (writes > sent) {
+        recordedTwice += writes - sent;
+        findings.push({
+          what: 'recorded twice',
+          detail: `${workflowId} wrote ${writes} customer messages by local activity but was sent ${sent} distinct ones`,
         });
       }
     }
