@@ -29,13 +29,14 @@ import { inboxScenario } from './scenarios/inbox';
 import { ingestScenario } from './scenarios/ingest';
 import { memoryScenario } from './scenarios/memory';
 import { rawScenario } from './scenarios/raw';
-import { slaColdScenario, slaScenario } from './scenarios/sla';
+import { slaBurstScenario, slaColdScenario, slaScenario } from './scenarios/sla';
 
 const SCENARIOS: Scenario[] = [
   rawScenario,
   ingestScenario,
   historyScenario,
   slaScenario,
+  slaBurstScenario,
   slaColdScenario,
   inboxScenario,
   agentsScenario,
