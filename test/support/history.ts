@@ -35,3 +35,18 @@ export async function timers(handle: WorkflowHandle): Promise<TimerRecord[]> {
 
 export const timersNamed = async (handle: WorkflowHandle, name: string) =>
   (await timers(handle)).filter((t) => t.summary === name);
+
+/**
+ * The runs of an activity in a history, whether scheduled as an ordinary activity or run locally
+ * (a local activity leaves only a marker, whose details name its type, not its input).
+ */
+export function activityRuns(events: HistoryEvent[], activityType: string): number {
+  return events.filter((e) => {
+    if (e.activityTaskScheduledEventAttributes?.activityType?.name === activityType) return true;
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_local_activity') return false;
+    const payload = marker.details?.data?.payloads?.[0];
+    const data = payload ? defaultPayloadConverter.fromPayload<{ activity_type?: string }>(payload) : undefined;
+    return data?.activity_type === activityType;
+  }).length;
+}
