@@ -38,6 +38,7 @@ import {
   temporalCli,
   until,
 } from './lib/world';
+import { seededRandom } from '../support/seeded-random';
 
 const APP_SECRET = 'chaos-app-secret';
 const VERIFY_TOKEN = 'chaos-verify-token';
@@ -73,17 +74,6 @@ const QUICK: Profile = {
   newCustomerEveryMs: 1_500,
 };
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function argValue(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
@@ -94,7 +84,7 @@ async function main(): Promise<number> {
   const keep = process.argv.includes('--keep');
   const seed = Number(argValue('--seed') ?? Math.floor(Math.random() * 1_000_000));
   const profile = quick ? QUICK : FULL;
-  const rng = mulberry32(seed);
+  const rng = seededRandom(seed);
   const between = ([min, max]: [number, number]) => min + Math.floor(rng() * (max - min + 1));
   const runId = `${Date.now().toString(36)}`;
   const runDir = path.join(DATA_DIR, 'chaos', runId);

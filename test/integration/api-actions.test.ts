@@ -13,6 +13,7 @@ import { startFakeGraph, type FakeGraph } from '../support/fake-graph';
 import { startTestTemporal, uniqueTaskQueue } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
 import { postWebhook, whatsappTextWebhook } from '../support/webhooks';
+import { apiToken as issueToken } from '../support/api-token';
 
 const APP_SECRET = 'actions-app-secret';
 const VERIFY_TOKEN = 'actions-verify-token';
@@ -128,13 +129,7 @@ describe('agent actions and reference data through the REST API', () => {
   });
 
   async function tokenFor(email: string): Promise<string> {
-    const res = await fetch(`${app.baseUrl}/api/v1/auth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password: PASSWORD }),
-    });
-    expect(res.status).toBe(201);
-    return ((await res.json()) as { token: string }).token;
+    return issueToken(app.baseUrl, email, PASSWORD);
   }
 
   async function api(

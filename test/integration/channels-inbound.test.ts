@@ -29,6 +29,7 @@ import {
   whatsappTextWebhook,
 } from '../support/webhooks';
 import { waitFor } from '../support/wait-for';
+import { apiToken as issueToken } from '../support/api-token';
 
 const APP_SECRET = 'test-app-secret';
 const VERIFY_TOKEN = 'test-verify-token';
@@ -108,13 +109,7 @@ describe('messages, media, receipts and reactions arrive from every Meta channel
   });
 
   async function apiToken(email: string): Promise<string> {
-    const res = await fetch(`${app.baseUrl}/api/v1/auth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password: PASSWORD }),
-    });
-    expect(res.status).toBe(201);
-    return ((await res.json()) as { token: string }).token;
+    return issueToken(app.baseUrl, email, PASSWORD);
   }
 
   const api = (token: string, route: string, init: RequestInit = {}) =>

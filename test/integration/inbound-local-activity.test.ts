@@ -10,6 +10,8 @@
  */
 import { Worker } from '@temporalio/worker';
 import { addNoteUpdate, claimUpdate, replyUpdate } from '../../workflows/conversation/contract';
+import { localActivityType } from '../support/history';
+import { seededRandom } from '../support/seeded-random';
 import { workflowBundle } from '../support/temporal';
 import { waitFor } from '../support/wait-for';
 import { addAgent, startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
@@ -17,18 +19,6 @@ import { addAgent, startWorkflowStack, type WorkflowStack } from '../support/wor
 const TIERS_MS: [number, number, number] = [400, 800, 1_200];
 const CONTACTS = ['447700600001', '447700600002', '447700600003', '447700600004'];
 const ROUNDS = 10;
-
-/** A seeded generator, so a failing interleaving can be run again (INTERLEAVING_SEED). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -47,7 +37,8 @@ describe('customer messages written by a local activity', () => {
   });
 
   it('stores every message once and replays every run, with timers, updates and a worker restart in between', async () => {
-    const rand = mulberry32(seed);
+    // Seeded, so a failing interleaving can be run again (INTERLEAVING_SEED).
+    const rand = seededRandom(seed);
     const sent = new Map<string, string[]>(CONTACTS.map((c) => [c, []]));
     let counter = 0;
 
@@ -98,12 +89,12 @@ describe('customer messages written by a local activity', () => {
     expect(Number(tiers[0]?.n)).toBeGreaterThan(0);
 
     // Every run of every conversation, replayed from its live history.
-    let markers = 0;
+    let localWrites = 0;
     let runs = 0;
     for await (const wf of stack.client.workflow.list({ query: `WorkflowType = 'conversationWorkflow'` })) {
       const history = await stack.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
       const events = history.events ?? [];
-      markers += events.filter((e) => e.markerRecordedEventAttributes).length;
+      localWrites += events.filter((e) => localActivityType(e) === 'recordInboundMessage').length;
       const failedTasks = events
         .map((e) => e.workflowTaskFailedEventAttributes?.failure?.message)
         .filter((m): m is string => typeof m === 'string');
@@ -112,6 +103,6 @@ describe('customer messages written by a local activity', () => {
       runs += 1;
     }
     expect(runs).toBeGreaterThanOrEqual(CONTACTS.length);
-    expect(markers).toBeGreaterThan(ids.length / 2);
+    expect(localWrites).toBeGreaterThan(ids.length / 2);
   });
 });

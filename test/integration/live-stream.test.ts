@@ -12,6 +12,7 @@ import { startTestTemporal, uniqueTaskQueue } from '../support/temporal';
 import { postWebhook, whatsappStatusWebhook, whatsappTextWebhook } from '../support/webhooks';
 import { LISTENER_NAME } from '../../api/services/live.service';
 import { waitFor } from '../support/wait-for';
+import { apiToken as issueToken } from '../support/api-token';
 
 const APP_SECRET = 'test-app-secret';
 const VERIFY_TOKEN = 'test-verify-token';
@@ -155,13 +156,7 @@ describe('live updates over Server-Sent Events', () => {
   });
 
   async function token(email: string): Promise<string> {
-    const res = await fetch(`${app.baseUrl}/api/v1/auth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password: PASSWORD }),
-    });
-    expect(res.status).toBe(201);
-    return ((await res.json()) as { token: string }).token;
+    return issueToken(app.baseUrl, email, PASSWORD);
   }
 
   /** A session cookie from the sign-in form, as a browser gets it. */

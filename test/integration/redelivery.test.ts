@@ -18,7 +18,9 @@ import { createTestDatabase, type TestDatabase } from '../support/db';
 import { upsertChannel, upsertTeam, upsertUser, addMember } from '../support/factories';
 import { startFakeGraph, type FakeGraph } from '../support/fake-graph';
 import { startTestTemporal, uniqueTaskQueue } from '../support/temporal';
+import { apiToken } from '../support/api-token';
 import { activityRuns } from '../support/history';
+import { seededRandom } from '../support/seeded-random';
 import { waitFor } from '../support/wait-for';
 import { metaJson, signature, whatsappStatusWebhook, whatsappTextWebhook } from '../support/webhooks';
 
@@ -32,13 +34,7 @@ const RANK: Record<string, number> = { pending: 0, sent: 1, delivered: 2, read: 
 /** A seeded shuffle, so a failure can be replayed. */
 function shuffled<T>(items: T[], seed: number): T[] {
   const out = [...items];
-  let a = seed;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = seededRandom(seed);
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
     [out[i], out[j]] = [out[j]!, out[i]!];
@@ -110,12 +106,7 @@ describe('redelivered and reordered webhooks', () => {
       verifyToken: 'redelivery-verify',
       extraEnv: { SLA_DEFAULT_TIERS: '1h,2h,3h', WHATSAPP_PAIR_GAP: '100ms' },
     });
-    const res = await fetch(`${app.baseUrl}/api/v1/auth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'agent@redelivery.test', password: PASSWORD }),
-    });
-    token = ((await res.json()) as { token: string }).token;
+    token = await apiToken(app.baseUrl, 'agent@redelivery.test', PASSWORD);
   });
 
   afterAll(async () => {

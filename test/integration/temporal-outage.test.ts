@@ -9,6 +9,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DELIVER_DEADLINE_MS } from '../../api/temporal';
 import { conversationWorkflowId } from '../../workflows/conversation/contract';
+import { apiToken } from '../support/api-token';
 import { startApp, type RunningApp } from '../support/app-processes';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { addMember, upsertChannel, upsertTeam, upsertUser } from '../support/factories';
@@ -74,12 +75,7 @@ describe('with the Temporal server gone', () => {
       verifyToken: 'outage-verify',
       extraEnv: { SLA_DEFAULT_TIERS: '1h,2h,3h' },
     });
-    const res = await fetch(`${app.baseUrl}/api/v1/auth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'agent@outage.test', password: PASSWORD }),
-    });
-    token = ((await res.json()) as { token: string }).token;
+    token = await apiToken(app.baseUrl, 'agent@outage.test', PASSWORD);
   });
 
   afterAll(async () => {

@@ -14,6 +14,7 @@ import { PageClient, startApp, type RunningApp } from '../support/app-processes'
 import { startTestTemporal, uniqueTaskQueue } from '../support/temporal';
 import { metaJson, postWebhook, signature, whatsappTextWebhook } from '../support/webhooks';
 import { waitFor } from '../support/wait-for';
+import { apiToken as issueToken } from '../support/api-token';
 
 const APP_SECRET = 'test-app-secret';
 const VERIFY_TOKEN = 'test-verify-token';
@@ -76,13 +77,7 @@ describe('a WhatsApp message travels from webhook to inbox and the reply back to
 
   /** A bearer token from POST /api/v1/auth/tokens, asserting it was issued. */
   async function apiToken(email: string): Promise<string> {
-    const res = await fetch(`${app.baseUrl}/api/v1/auth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password: PASSWORD }),
-    });
-    expect(res.status).toBe(201);
-    return ((await res.json()) as { token: string }).token;
+    return issueToken(app.baseUrl, email, PASSWORD);
   }
 
   /** Posts a signed one-message webhook (200 expected) and waits until the worker stored it. */

@@ -37,16 +37,26 @@ export const timersNamed = async (handle: WorkflowHandle, name: string) =>
   (await timers(handle)).filter((t) => t.summary === name);
 
 /**
- * The runs of an activity in a history, whether scheduled as an ordinary activity or run locally
- * (a local activity leaves only a marker, whose details name its type, not its input).
+ * The type of the local activity a marker records, or undefined for any other event (a local
+ * activity leaves only a marker, whose details name its type, not its input).
  */
+export function localActivityType(event: HistoryEvent): string | undefined {
+  const marker = event.markerRecordedEventAttributes;
+  if (marker?.markerName !== 'core_local_activity') return undefined;
+  const payload = marker.details?.data?.payloads?.[0];
+  if (!payload) return undefined;
+  try {
+    return defaultPayloadConverter.fromPayload<{ activity_type?: string }>(payload).activity_type;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The runs of an activity in a history, whether scheduled as an ordinary activity or run locally. */
 export function activityRuns(events: HistoryEvent[], activityType: string): number {
-  return events.filter((e) => {
-    if (e.activityTaskScheduledEventAttributes?.activityType?.name === activityType) return true;
-    const marker = e.markerRecordedEventAttributes;
-    if (marker?.markerName !== 'core_local_activity') return false;
-    const payload = marker.details?.data?.payloads?.[0];
-    const data = payload ? defaultPayloadConverter.fromPayload<{ activity_type?: string }>(payload) : undefined;
-    return data?.activity_type === activityType;
-  }).length;
+  return events.filter(
+    (e) =>
+      e.activityTaskScheduledEventAttributes?.activityType?.name === activityType ||
+      localActivityType(e) === activityType,
+  ).length;
 }

@@ -90,8 +90,7 @@ describe('a 3,000-message conversation', () => {
       // continue-as-new, the server refuses that workflow task (UnhandledCommand) and the writes
       // made in it run again, with the same ids, so the projection still gets one row each.
       const all = fakes.named('recordInboundMessage');
-      const idsOf = new Map<string, Set<string>>();
-      for (const r of all) idsOf.set(r.externalId, (idsOf.get(r.externalId) ?? new Set()).add(r.messageId));
+      const idsOf = messageIdsByExternalId(all);
       expect(idsOf.size).toBe(MESSAGES);
       expect([...idsOf.values()].filter((ids) => ids.size !== 1)).toEqual([]);
       const recorded = [...new Map(all.map((r) => [r.externalId, r])).values()];
@@ -128,14 +127,19 @@ describe('a 3,000-message conversation', () => {
         what: 'the one new message',
       });
       // Redelivered messages would have been written under a second id.
-      const idsAfter = new Map<string, Set<string>>();
-      for (const r of fakes.named('recordInboundMessage'))
-        idsAfter.set(r.externalId, (idsAfter.get(r.externalId) ?? new Set()).add(r.messageId));
+      const idsAfter = messageIdsByExternalId(fakes.named('recordInboundMessage'));
       expect(idsAfter.size).toBe(MESSAGES + 1);
       expect([...idsAfter].filter(([, ids]) => ids.size !== 1).map(([externalId]) => externalId)).toEqual([]);
     });
   }, 300_000);
 });
+
+/** The message ids each customer message was written under (one each, however often written). */
+function messageIdsByExternalId(calls: { externalId: string; messageId: string }[]): Map<string, Set<string>> {
+  const ids = new Map<string, Set<string>>();
+  for (const r of calls) ids.set(r.externalId, (ids.get(r.externalId) ?? new Set()).add(r.messageId));
+  return ids;
+}
 
 function countSignals(
   events: { workflowExecutionSignaledEventAttributes?: { signalName?: string | null } | null }[],

@@ -18,6 +18,7 @@ import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { Knex } from 'knex';
 import type { FakeGraph } from '../../support/fake-graph';
+import { localActivityType } from '../../support/history';
 import { CONVERSATION_WORKFLOW_TYPE, stateQuery } from '../../../workflows/conversation/contract';
 import type { FaultKind, FaultRecord } from './faults';
 import type { TrackedMessage } from './load';
@@ -195,12 +196,8 @@ export async function reconcile(opts: {
         }
         // Since the write became a local activity its input is not in the history, only a marker:
         // a workflow must not write more customer messages than distinct ones it was sent.
-        const marker = event.markerRecordedEventAttributes;
-        if (marker?.markerName === 'core_local_activity') {
-          const data = decode<{ activity_type?: string }>(marker.details?.data?.payloads?.[0]);
-          if (data?.activity_type === 'recordInboundMessage')
-            localWrites.set(info.workflowId, (localWrites.get(info.workflowId) ?? 0) + 1);
-        }
+        if (localActivityType(event) === 'recordInboundMessage')
+          localWrites.set(info.workflowId, (localWrites.get(info.workflowId) ?? 0) + 1);
         const scheduled = event.activityTaskScheduledEventAttributes;
         if (scheduled?.activityType?.name === 'recordInboundMessage') {
           const input = decode<{ externalId?: string }>(scheduled.input?.payloads?.[0]);
