@@ -6,8 +6,12 @@
 import { pokeQueue } from '../../activities/routing/routing.activities';
 import { resolveSignal, stateQuery } from '../../workflows/conversation/contract';
 import { queueQuery, teamQueueWorkflowId } from '../../workflows/routing/contract';
+import { activityRuns, historyEvents } from '../support/history';
 import { waitFor } from '../support/wait-for';
 import { addAgent, startWorkflowStack, upsertTeam, type WorkflowStack } from '../support/workflow-stack';
+
+const childWorkflowTypes = (events: Awaited<ReturnType<typeof historyEvents>>) =>
+  events.flatMap((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowType?.name ?? []);
 
 describe('routing', () => {
   let stack: WorkflowStack;
@@ -80,6 +84,14 @@ describe('routing', () => {
     const row = await routedRow('5550001', (r) => r.team_id === salesTeamId, 'the Sales team');
     expect(row).toMatchObject({ status: 'queued', assignee_id: null });
     expect((await routingEvent(row.id))?.data).toMatchObject({ rule: 'Sales keywords' });
+    // `to-team` decides from its context alone: the conversation runs it inline, with no child run,
+    // and opens with local activities (issue #6).
+    const events = await historyEvents(stack.handle('5550001'));
+    expect(childWorkflowTypes(events)).toEqual([]);
+    expect(activityRuns(events, 'openConversation')).toBe(1);
+    expect(
+      events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'openConversation'),
+    ).toEqual([]);
   });
 
   it('sends a VIP-tagged contact to their named agent', async () => {
@@ -92,6 +104,8 @@ describe('routing', () => {
       .where({ conversation_id: row.id, kind: 'assigned' })
       .pluck('user_id');
     expect(notified).toEqual([veraId]);
+    // Routing workflows that read agents' load and availability run as children, visible in the Temporal UI.
+    expect(childWorkflowTypes(await historyEvents(stack.handle('5550002')))).toEqual(['vipAgentRoutingWorkflow']);
   });
 
   it('assigns the least-loaded online agent within capacity, queues the rest oldest first, and drains the queue as capacity frees up', async () => {

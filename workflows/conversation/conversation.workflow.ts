@@ -30,8 +30,13 @@ import {
 import type { AiDecision } from '../../activities/ai/types';
 import type { OutboundContent } from '../../activities/channels/send.activities';
 import type { ConversationSnapshot, ProjectedEffects } from '../../activities/projection/types';
-import { routingChildWorkflowId, type RoutingContext, type RoutingDecision } from '../routing/contract';
-import { routingWorkflowFor } from '../routing/registry';
+import {
+  routingChildWorkflowId,
+  type RoutingContext,
+  type RoutingDecision,
+  type RoutingWorkflow,
+} from '../routing/contract';
+import { decidesFromContextAlone, routingWorkflowFor } from '../routing/registry';
 import { ai, channelSend, inboundProjection, media, notify, projection, routing } from '../shared/activity-profiles';
 import { ErrorType } from '../shared/errors';
 import { WORKFLOW_TASK_TIMEOUT } from '../shared/workflow-task-timeout';
@@ -107,6 +112,14 @@ const INBOUND_BATCH = 50;
 
 /** Since this patch, customer messages are written by a local activity (activity-profiles.ts). */
 const INBOUND_LOCAL_ACTIVITY_PATCH = 'inbound-message-local-activity';
+
+/**
+ * Since this patch, a run writes the row its first message opens by a local activity too, and runs
+ * routing workflows that decide from their context alone inline (registry.ts). It implies the
+ * patch above, so a new run records one patch instead of two: each costs a marker and an upsert of
+ * the TemporalChangeVersion search attribute (issue #6).
+ */
+const LEAN_OPENING_PATCH = 'lean-opening';
 
 export async function conversationWorkflow(input: ConversationInput): Promise<void> {
   const commands: Command[] = [...(input.carriedCommands ?? [])];
@@ -335,7 +348,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     }
   }
 
-  /** Routing rules pick a routing workflow; it runs as a child and decides team and owner. */
+  /** Routing rules pick a routing workflow; it decides team and owner, as a child run or inline. */
   async function route(reason: string): Promise<void> {
     const rule = await routing.chooseRoutingRule({
       conversationId: requireState().conversationId!,
@@ -357,24 +370,27 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       params: rule.params,
     };
     let decision: RoutingDecision;
-    try {
-      decision = await executeChild(workflow, {
-        workflowId: routingChildWorkflowId(workflowInfo().workflowId, n),
-        args: [ctx],
-        // A routing run belongs to its conversation: if the conversation ends, so does the run.
-        parentClosePolicy: ParentClosePolicy.TERMINATE,
-        // A broken routing workflow must not strand the customer: it times out into the fallback.
-        workflowExecutionTimeout: ROUTING_TIMEOUT,
-        workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
-        staticSummary: `Routing (${name}) for a conversation`,
-      });
-    } catch (err) {
-      if (!(err instanceof ChildWorkflowFailure)) throw err;
-      const why = err.cause?.message ?? err.message;
-      decision = {
-        teamId: requireState().teamId,
-        reason: `routing workflow "${name}" failed (${why}); kept in the team queue`,
-      };
+    if (decidesFromContextAlone(name) && patched(LEAN_OPENING_PATCH)) {
+      decision = await decideInline(name, workflow, ctx);
+    } else {
+      // Keep the awaits here as they are: how many lie between the child's result and the next
+      // command decides that command's order against the other coroutines', and recorded
+      // histories replay only in their order (test/fixtures/histories).
+      try {
+        decision = await executeChild(workflow, {
+          workflowId: routingChildWorkflowId(workflowInfo().workflowId, n),
+          args: [ctx],
+          // A routing run belongs to its conversation: if the conversation ends, so does the run.
+          parentClosePolicy: ParentClosePolicy.TERMINATE,
+          // A broken routing workflow must not strand the customer: it times out into the fallback.
+          workflowExecutionTimeout: ROUTING_TIMEOUT,
+          workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
+          staticSummary: `Routing (${name}) for a conversation`,
+        });
+      } catch (err) {
+        if (!(err instanceof ChildWorkflowFailure)) throw err;
+        decision = routingFailed(name, err.cause?.message ?? err.message);
+      }
     }
     await apply(
       routed(
@@ -389,6 +405,26 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
         Date.now(),
       ),
     );
+  }
+
+  /**
+   * A routing workflow that decides from its context alone runs inline: as a child it cost the
+   * server a workflow execution and the conversation two workflow tasks (issue #6). A failure keeps
+   * the team queue, as a failed child does.
+   */
+  async function decideInline(name: string, workflow: RoutingWorkflow, ctx: RoutingContext): Promise<RoutingDecision> {
+    try {
+      return await workflow(ctx);
+    } catch (err) {
+      return routingFailed(name, err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  function routingFailed(name: string, why: string): RoutingDecision {
+    return {
+      teamId: requireState().teamId,
+      reason: `routing workflow "${name}" failed (${why}); kept in the team queue`,
+    };
   }
 
   /** Stores an outgoing message before sending it, then sends; a refusal stays in the thread. */
@@ -437,7 +473,9 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
   /** The first message of a run opens (or reopens) the projection row and adopts its version. */
   async function open(first: InboundMessage): Promise<void> {
     const fresh = initialState(first.contact);
-    const row = await projection.openConversation({
+    // Runs opened before the write became a local activity replay as they ran.
+    const { openConversation } = patched(LEAN_OPENING_PATCH) ? inboundProjection : projection;
+    const row = await openConversation({
       workflowId: workflowInfo().workflowId,
       channelId: input.channelId,
       contact: first.contact,
@@ -459,7 +497,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
   async function recordInbound(batch: InboundMessage[]): Promise<void> {
     if (!state) await open(batch[0]!);
     // Runs recorded before the write became a local activity replay as they ran.
-    const { recordInboundMessage } = patched(INBOUND_LOCAL_ACTIVITY_PATCH) ? inboundProjection : projection;
+    const local = patched(LEAN_OPENING_PATCH) || patched(INBOUND_LOCAL_ACTIVITY_PATCH);
+    const { recordInboundMessage } = local ? inboundProjection : projection;
     const effects: Change['effects'] = [];
     const writes: Promise<unknown>[] = [];
     const media: string[] = [];

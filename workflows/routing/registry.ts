@@ -19,6 +19,17 @@ export const ROUTING_WORKFLOWS: Readonly<Record<string, RoutingWorkflow>> = {
   'after-hours': afterHoursRoutingWorkflow,
 };
 
+/**
+ * Routing workflows that decide from their context and parameters alone: no activity, timer,
+ * child or clock. The conversation runs them inline instead of as a child (a child costs the server
+ * a workflow execution per routing, issue #6). Only add one here if its code awaits nothing.
+ */
+const DECIDE_FROM_CONTEXT_ALONE: ReadonlySet<string> = new Set(['to-team']);
+
+export function decidesFromContextAlone(name: string): boolean {
+  return DECIDE_FROM_CONTEXT_ALONE.has(name);
+}
+
 /** What runs when no rule matches or a rule names an unknown workflow. */
 export const DEFAULT_ROUTING_WORKFLOW = 'to-team';
 

@@ -1,9 +1,10 @@
 /**
  * Timeouts and retries, one proxy per profile (STYLE §4).
  * - projection: short, idempotent writes that retry forever. Ordinary activities, except:
- * - inboundProjection: the customer-message write, a local activity (issue #6: a follow-up message
- *   costs one workflow task and 5 history events instead of two and 10). Only on the main loop's
- *   serial path (recordInbound), never in update handlers or the clocks: an earlier attempt that
+ * - inboundProjection: the customer-message write and the opening of the row, local activities
+ *   (issue #6: a follow-up message costs one workflow task and 5 history events instead of two and
+ *   10; the opening one task fewer). Only on the main loop's serial path (recordInbound and its
+ *   open), never in update handlers or the clocks: an earlier attempt that
  *   made every projection write local hit a non-determinism error on a worker restart, with
  *   handler and clock commands interleaved around the local results. The replay fixtures cover
  *   bursts with SLA timers and updates around this write.
