@@ -1,15 +1,23 @@
 /**
- * Customer messages are written by a local activity on the main loop (issue #6). Local activity
- * results are recorded as markers at the end of their workflow task, which is where replay can
- * diverge from the live run when other coroutines act in between (this project once hit a
- * non-determinism error that way). This test makes them act in between, on real parts: bursts of
- * messages into four conversations while their SLA tiers fire, agents claim, note and reply
- * through updates, and the worker is stopped and started again half way (a cold cache replays
- * every run). Then every message is stored once, and every run's live history replays cleanly
- * against the workflow code here, in this test, on every CI run.
+ * The main loop writes by local activities (issue #6): customer messages, the opening, the changes
+ * it applies and the routing rule it reads. Local activity results are recorded as markers at the
+ * end of their workflow task, which is where replay can diverge from the live run when other
+ * coroutines act in between (this project once hit a non-determinism error that way). This test
+ * makes them act in between, on real parts: bursts of messages into four conversations while their
+ * SLA tiers fire, agents claim, note and reply through updates, tag, hand back to routing and
+ * resolve through signals, and the worker is stopped and started again half way (a cold cache
+ * replays every run). Then every message is stored once, and every run's live history replays
+ * cleanly against the workflow code here, in this test, on every CI run.
  */
 import { Worker } from '@temporalio/worker';
-import { addNoteUpdate, claimUpdate, replyUpdate } from '../../workflows/conversation/contract';
+import {
+  addNoteUpdate,
+  claimUpdate,
+  handoverSignal,
+  replyUpdate,
+  resolveSignal,
+  tagSignal,
+} from '../../workflows/conversation/contract';
 import { localActivityType } from '../support/history';
 import { seededRandom } from '../support/seeded-random';
 import { workflowBundle } from '../support/temporal';
@@ -49,6 +57,7 @@ describe('customer messages written by a local activity', () => {
         await Promise.all(burst.map((id) => stack.deliver(contact, `line ${id}`, { id })));
         sent.get(contact)!.push(...burst);
         const handle = stack.handle(contact);
+        const by = { kind: 'user' as const, userId: agentId };
         const roll = rand();
         // Agents act in the same moments through updates (refusals, e.g. a claim on a conversation
         // already owned, are part of the story, not failures).
@@ -62,6 +71,14 @@ describe('customer messages written by a local activity', () => {
           await handle
             .executeUpdate(replyUpdate, { args: [{ authorUserId: agentId, text: `reply ${round}` }] })
             .catch(() => undefined);
+        } else if (roll < 0.65) {
+          // Signals the main loop applies itself, with local writes: tags, a handover back to
+          // routing (rule read and inline decision), a resolve that the next message reopens.
+          await handle.signal(tagSignal, { tags: [`round-${round}`], by });
+        } else if (roll < 0.75) {
+          await handle.signal(handoverSignal, { to: { kind: 'routing' }, reason: `reroute ${round}`, by });
+        } else if (roll < 0.8) {
+          await handle.signal(resolveSignal, { by });
         }
         // Sometimes quick, sometimes long enough for a tier to come due in between.
         await sleep(rand() < 0.3 ? 450 + rand() * 400 : rand() * 150);
@@ -90,11 +107,13 @@ describe('customer messages written by a local activity', () => {
 
     // Every run of every conversation, replayed from its live history.
     let localWrites = 0;
+    let mainLoopChanges = 0;
     let runs = 0;
     for await (const wf of stack.client.workflow.list({ query: `WorkflowType = 'conversationWorkflow'` })) {
       const history = await stack.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
       const events = history.events ?? [];
       localWrites += events.filter((e) => localActivityType(e) === 'recordInboundMessage').length;
+      mainLoopChanges += events.filter((e) => localActivityType(e) === 'recordChange').length;
       const failedTasks = events
         .map((e) => e.workflowTaskFailedEventAttributes?.failure?.message)
         .filter((m): m is string => typeof m === 'string');
@@ -104,5 +123,13 @@ describe('customer messages written by a local activity', () => {
     }
     expect(runs).toBeGreaterThanOrEqual(CONTACTS.length);
     expect(localWrites).toBeGreaterThan(ids.length / 2);
+    // The main loop applied changes (openings, routing, signals) with local writes in between.
+    expect(mainLoopChanges).toBeGreaterThan(CONTACTS.length);
+    // Every conversation was routed by a rule at least once, on opening (reroutes race with claims).
+    const routings = await db('events')
+      .where({ type: 'assigned' })
+      .whereRaw(`data->>'reason' like 'rule%'`)
+      .count({ n: '*' });
+    expect(Number(routings[0]?.n)).toBeGreaterThanOrEqual(CONTACTS.length);
   });
 });

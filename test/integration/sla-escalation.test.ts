@@ -124,7 +124,8 @@ describe('SLA escalation', () => {
     expect(await pending.query(stateQuery)).toMatchObject({ status: 'pending', slaSince: null });
 
     const snoozed = await stack.deliver('4470004', 'Call me back tomorrow please');
-    await waitFor(async () => (await snoozed.query(stateQuery)).slaSince !== null, { what: 'the clock' });
+    // Snoozed once the first tier's timer runs, so the snooze has a timer to cancel.
+    await waitFor(async () => (await timersNamed(snoozed, 'sla-standard')).length > 0, { what: 'the clock' });
     const until = Date.now() + TIERS[0] + 1_000;
     await snoozed.signal(snoozeSignal, { until, by: { kind: 'user', userId: agentId } });
     await waitFor(async () => (await snoozed.query(stateQuery)).status === 'snoozed', { what: 'the snooze' });

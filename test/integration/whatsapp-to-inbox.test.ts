@@ -148,10 +148,15 @@ describe('a WhatsApp message travels from webhook to inbox and the reply back to
 
     // Temporal: the workflow, findable by its search attributes, with a human summary.
     const handle = temporal.client.workflow.getHandle(conversation.workflow_id);
+    // The projection is written inside the workflow task (local activities); its search attributes
+    // are upserted when that task completes, a moment later.
     const description = await waitFor(
       async () => {
         const d = await handle.describe();
-        return d.typedSearchAttributes.get(INBOX_TEAM) === supportTeamId ? d : undefined;
+        const attributes = d.typedSearchAttributes;
+        return attributes.get(INBOX_TEAM) === supportTeamId && attributes.get(INBOX_STATUS) === 'queued'
+          ? d
+          : undefined;
       },
       { what: 'the search attributes' },
     );

@@ -37,7 +37,7 @@ import {
   type RoutingWorkflow,
 } from '../routing/contract';
 import { decidesFromContextAlone, routingWorkflowFor } from '../routing/registry';
-import { ai, channelSend, inboundProjection, media, notify, projection, routing } from '../shared/activity-profiles';
+import { ai, channelSend, mainLoopLocal, media, notify, projection, routing } from '../shared/activity-profiles';
 import { ErrorType } from '../shared/errors';
 import { WORKFLOW_TASK_TIMEOUT } from '../shared/workflow-task-timeout';
 import {
@@ -114,12 +114,20 @@ const INBOUND_BATCH = 50;
 const INBOUND_LOCAL_ACTIVITY_PATCH = 'inbound-message-local-activity';
 
 /**
- * Since this patch, a run writes the row its first message opens by a local activity too, and runs
- * routing workflows that decide from their context alone inline (registry.ts). It implies the
- * patch above, so a new run records one patch instead of two: each costs a marker and an upsert of
- * the TemporalChangeVersion search attribute (issue #6).
+ * Since this patch, the main loop's other writes are local activities too (opening the row, the
+ * changes it applies, the routing rule it reads), and routing workflows that decide from their
+ * context alone run inline (registry.ts): a new conversation is opened and routed in one workflow
+ * task. It implies the patch above, so a new run records one patch instead of two: each costs a
+ * marker and an upsert of the TemporalChangeVersion search attribute (issue #6).
  */
-const LEAN_OPENING_PATCH = 'lean-opening';
+const LEAN_MAIN_LOOP_PATCH = 'lean-main-loop';
+
+/** What the main loop reads and writes as it applies a change, as ordinary or local activities. */
+type MainLoopActivities = Pick<typeof projection, 'recordChange' | 'chooseRoutingRule'>;
+const ORDINARY: MainLoopActivities = {
+  recordChange: projection.recordChange,
+  chooseRoutingRule: routing.chooseRoutingRule,
+};
 
 export async function conversationWorkflow(input: ConversationInput): Promise<void> {
   const commands: Command[] = [...(input.carriedCommands ?? [])];
@@ -272,7 +280,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
    * Adopts a transition's state at once (before any await, so handlers never act on stale state),
    * publishes it to the Temporal UI, writes it to the projection, then carries out its effects.
    */
-  async function apply(change: Change | null): Promise<void> {
+  async function apply(change: Change | null, via: MainLoopActivities = ORDINARY): Promise<void> {
     if (!change) return;
     state = change.state;
     publish(state);
@@ -292,7 +300,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
         written.notifications.push({ batchId: uuid4(), kind: notification, ...rest });
       }
     }
-    const recorded = await projection.recordChange({
+    const recorded = await via.recordChange({
       conversationId: state.conversationId!,
       snapshot: snapshot(state),
       ...written,
@@ -309,7 +317,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     for (const effect of change.effects) {
       switch (effect.kind) {
         case 'route':
-          await route(effect.reason);
+          await route(effect.reason, via);
           break;
         case 'joinQueue':
           await routing.joinTeamQueue({
@@ -327,7 +335,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
           break;
         case 'checkOwner': {
           const owner = await routing.agentAvailability({ userId: effect.userId });
-          if (!owner.online) await apply(ownerUnavailable(requireState(), effect.userId, Date.now()));
+          if (!owner.online) await apply(ownerUnavailable(requireState(), effect.userId, Date.now()), via);
           break;
         }
         default:
@@ -349,8 +357,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
   }
 
   /** Routing rules pick a routing workflow; it decides team and owner, as a child run or inline. */
-  async function route(reason: string): Promise<void> {
-    const rule = await routing.chooseRoutingRule({
+  async function route(reason: string, via: MainLoopActivities): Promise<void> {
+    const rule = await via.chooseRoutingRule({
       conversationId: requireState().conversationId!,
       intent: requireState().intent,
     });
@@ -370,7 +378,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       params: rule.params,
     };
     let decision: RoutingDecision;
-    if (decidesFromContextAlone(name) && patched(LEAN_OPENING_PATCH)) {
+    if (decidesFromContextAlone(name) && patched(LEAN_MAIN_LOOP_PATCH)) {
       decision = await decideInline(name, workflow, ctx);
     } else {
       // Keep the awaits here as they are: how many lie between the child's result and the next
@@ -404,6 +412,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
         },
         Date.now(),
       ),
+      via,
     );
   }
 
@@ -474,7 +483,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
   async function open(first: InboundMessage): Promise<void> {
     const fresh = initialState(first.contact);
     // Runs opened before the write became a local activity replay as they ran.
-    const { openConversation } = patched(LEAN_OPENING_PATCH) ? inboundProjection : projection;
+    const { openConversation } = patched(LEAN_MAIN_LOOP_PATCH) ? mainLoopLocal : projection;
     const row = await openConversation({
       workflowId: workflowInfo().workflowId,
       channelId: input.channelId,
@@ -497,8 +506,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
   async function recordInbound(batch: InboundMessage[]): Promise<void> {
     if (!state) await open(batch[0]!);
     // Runs recorded before the write became a local activity replay as they ran.
-    const local = patched(LEAN_OPENING_PATCH) || patched(INBOUND_LOCAL_ACTIVITY_PATCH);
-    const { recordInboundMessage } = local ? inboundProjection : projection;
+    const lean = patched(LEAN_MAIN_LOOP_PATCH);
+    const { recordInboundMessage } = lean || patched(INBOUND_LOCAL_ACTIVITY_PATCH) ? mainLoopLocal : projection;
     const effects: Change['effects'] = [];
     const writes: Promise<unknown>[] = [];
     const media: string[] = [];
@@ -531,7 +540,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     await Promise.all(writes);
     effects.push(...pendingAfterOpen);
     pendingAfterOpen = [];
-    if (effects.length > 0) await apply({ state: requireState(), effects });
+    if (effects.length > 0) await apply({ state: requireState(), effects }, lean ? mainLoopLocal : ORDINARY);
     // Meta's media links expire (WIRE.md §2.5): copy the files at once.
     for (const messageId of media) await storeMedia(messageId);
   }
@@ -596,21 +605,22 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
 
   async function handle(command: Command): Promise<void> {
     const now = Date.now();
+    if (command.kind === 'inbound') return recordInbound([command.message]);
+    // Runs recorded before these writes became local activities replay as they ran.
+    const via = patched(LEAN_MAIN_LOOP_PATCH) ? mainLoopLocal : ORDINARY;
     switch (command.kind) {
-      case 'inbound':
-        return recordInbound([command.message]);
       case 'handover':
-        return apply(handover(requireState(), command.input, now));
+        return apply(handover(requireState(), command.input, now), via);
       case 'tag':
-        return apply(tagged(requireState(), command.tags, command.by, now));
+        return apply(tagged(requireState(), command.tags, command.by, now), via);
       case 'untag':
-        return apply(untagged(requireState(), command.tags, command.by, now));
+        return apply(untagged(requireState(), command.tags, command.by, now), via);
       case 'snooze':
-        return apply(snoozed(requireState(), command.until, command.by, now));
+        return apply(snoozed(requireState(), command.until, command.by, now), via);
       case 'resolve':
-        return apply(resolved(requireState(), command.by, now));
+        return apply(resolved(requireState(), command.by, now), via);
       case 'reopen':
-        return apply(reopened(requireState(), command.by, now));
+        return apply(reopened(requireState(), command.by, now), via);
     }
   }
 

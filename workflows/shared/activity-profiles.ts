@@ -1,13 +1,14 @@
 /**
  * Timeouts and retries, one proxy per profile (STYLE §4).
  * - projection: short, idempotent writes that retry forever. Ordinary activities, except:
- * - inboundProjection: the customer-message write and the opening of the row, local activities
- *   (issue #6: a follow-up message costs one workflow task and 5 history events instead of two and
- *   10; the opening one task fewer). Only on the main loop's serial path (recordInbound and its
- *   open), never in update handlers or the clocks: an earlier attempt that
- *   made every projection write local hit a non-determinism error on a worker restart, with
- *   handler and clock commands interleaved around the local results. The replay fixtures cover
- *   bursts with SLA timers and updates around this write.
+ * - mainLoopLocal: the same writes (and the routing rule read) as local activities, for the main
+ *   loop's serial path only: opening the row, customer messages, and the changes the main loop
+ *   applies with their routing (issue #6: a follow-up message costs one workflow task and 5 history
+ *   events instead of two and 10, and a new conversation is routed within its first task). Never in
+ *   update handlers or the clocks: an earlier attempt that made every projection write local hit a
+ *   non-determinism error on a worker restart, with handler and clock commands interleaved around
+ *   the local results. The interleaving test and the replay fixtures cover bursts with SLA timers
+ *   and updates around these writes.
  * - channelSend: bounded attempts; a send that gives up becomes a failed message in the thread.
  * - notify: bounded; an out-of-app notification (WhatsApp to an agent's own number) that keeps
  *   failing is given up: the in-app notification is already in the projection.
@@ -30,7 +31,7 @@ export const projection = proxyActivities<Activities>({
 
 // The same retries, run by the worker itself: past a minute (localRetryThreshold) the retries wait
 // on server timers, so a long Postgres outage neither spins nor holds a workflow task open.
-export const inboundProjection = proxyLocalActivities<Activities>({
+export const mainLoopLocal = proxyLocalActivities<Activities>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' },
 });
