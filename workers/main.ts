@@ -77,6 +77,9 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundlePath: bundle,
+    ...(config.WORKER_WORKFLOW_TASK_SLOTS && {
+      tuning: { maxConcurrentWorkflowTaskExecutions: config.WORKER_WORKFLOW_TASK_SLOTS },
+    }),
     deps: {
       db,
       channels: createChannelRegistry({
