@@ -58,12 +58,14 @@ export const createProjectionActivities = ({ db, sla }: Pick<ActivityDeps, 'db' 
         .where('cv.workflow_id', input.workflowId)
         .first('cv.id', 'cv.version', 'ch.default_team_id');
       const { settings } = await loadAiSettings(trx);
+      const defaultTeamId: string | null = row.default_team_id ?? null;
       return {
         conversationId: row.id,
         contactId,
         version: Number(row.version),
-        defaultTeamId: row.default_team_id ?? null,
+        defaultTeamId,
         aiEnabled: settings.enabled,
+        slaPolicy: await slaPolicyOf(trx, defaultTeamId, sla.defaultTiersMs),
       };
     });
     await publishLive(db, live);
@@ -92,12 +94,7 @@ export const createProjectionActivities = ({ db, sla }: Pick<ActivityDeps, 'db' 
 
   /** The team's SLA policy, or the default one (SLA_DEFAULT_TIERS) for a team without a row. */
   async loadSlaPolicy({ teamId }: { teamId: string | null }): Promise<SlaPolicy> {
-    const row = teamId ? await db('sla_policies').where({ team_id: teamId }).first() : undefined;
-    if (!row) return { tiersMs: [...sla.defaultTiersMs], requeueAtPriority: false };
-    return {
-      tiersMs: [row.standard_seconds * 1000, row.priority_seconds * 1000, row.manager_seconds * 1000],
-      requeueAtPriority: row.requeue_at_priority,
-    };
+    return slaPolicyOf(db, teamId, sla.defaultTiersMs);
   },
 
   /**
@@ -253,4 +250,17 @@ async function upsertContact(trx: Knex.Transaction, input: OpenConversationInput
     })
     .returning(['id']);
   return rows[0].id;
+}
+
+async function slaPolicyOf(
+  db: Knex | Knex.Transaction,
+  teamId: string | null,
+  defaultTiersMs: ActivityDeps['sla']['defaultTiersMs'],
+): Promise<SlaPolicy> {
+  const row = teamId ? await db('sla_policies').where({ team_id: teamId }).first() : undefined;
+  if (!row) return { tiersMs: [...defaultTiersMs], requeueAtPriority: false };
+  return {
+    tiersMs: [row.standard_seconds * 1000, row.priority_seconds * 1000, row.manager_seconds * 1000],
+    requeueAtPriority: row.requeue_at_priority,
+  };
 }

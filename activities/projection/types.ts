@@ -1,3 +1,4 @@
+import type { SlaPolicy } from '../../workflows/conversation/sla';
 import type { InboundContact, InboundContent, InboundReferral } from '../channels/types';
 import type { OutboundContent } from '../channels/send.activities';
 import type { Actor, TimelineEventType } from '../../workflows/conversation/contract';
@@ -76,6 +77,11 @@ export interface OpenConversationResult {
   defaultTeamId: string | null;
   /** Whether the AI gives the first response (workspace AI settings). */
   aiEnabled: boolean;
+  /**
+   * The default team's SLA policy, so the first waiting period needs no load of its own (issue #6).
+   * Absent from results recorded before it existed: those runs load it as they did.
+   */
+  slaPolicy?: SlaPolicy;
 }
 
 export interface RecordInboundMessageInput {

@@ -68,7 +68,7 @@ import {
   type OwnershipResult,
   type ReplyTemplate,
 } from './contract';
-import { SLA_TIERS } from './sla';
+import { SLA_TIERS, type SlaPolicy } from './sla';
 import {
   agentReplied,
   aiReplied,
@@ -135,6 +135,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
   let publishedAttributes = '';
   /** Effects of opening the run that must wait until its first message is stored. */
   let pendingAfterOpen: Change['effects'] = [];
+  /** The SLA policy the opening read with the row, for the run's first waiting period. */
+  let openingPolicy: { teamId: string | null; policy: SlaPolicy } | undefined;
 
   // Handlers first, before any await: the signal that started this run is delivered now.
   // Signals only record their input (malformed payloads are logged and dropped); the main loop acts.
@@ -483,7 +485,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
   async function open(first: InboundMessage): Promise<void> {
     const fresh = initialState(first.contact);
     // Runs opened before the write became a local activity replay as they ran.
-    const { openConversation } = patched(LEAN_MAIN_LOOP_PATCH) ? mainLoopLocal : projection;
+    const lean = patched(LEAN_MAIN_LOOP_PATCH);
+    const { openConversation } = lean ? mainLoopLocal : projection;
     const row = await openConversation({
       workflowId: workflowInfo().workflowId,
       channelId: input.channelId,
@@ -491,8 +494,12 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       snapshot: snapshot(fresh),
       createdEventId: uuid4(),
     });
-    const change = opened(fresh, row);
+    // The default team's policy comes with the row, so the first waiting period loads none. Only
+    // for lean runs: an older run that got this result from a newer worker replays as it ran.
+    const { slaPolicy, ...rest } = row;
+    const change = opened(fresh, lean ? row : rest);
     state = change.state;
+    if (lean && slaPolicy && state.slaPolicy === slaPolicy) openingPolicy = { teamId: state.teamId, policy: slaPolicy };
     // Routing (when the AI is off) waits until the first message is recorded: rules read its text.
     pendingAfterOpen = change.effects;
   }
@@ -637,7 +644,10 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       await condition(() => state?.slaSince != null);
       const since = requireState().slaSince!;
       const inPeriod = () => state?.slaSince === since;
-      const policy = await projection.loadSlaPolicy({ teamId: requireState().teamId });
+      const opening = openingPolicy;
+      openingPolicy = undefined;
+      const teamId = requireState().teamId;
+      const policy = opening && opening.teamId === teamId ? opening.policy : await projection.loadSlaPolicy({ teamId });
       if (inPeriod()) await apply(slaPolicyLoaded(requireState(), policy, Date.now()));
       for (const tier of SLA_TIERS) {
         if (!inPeriod()) break;

@@ -137,14 +137,23 @@ export function initialState(contact: InboundContact): ConversationState {
  */
 export function opened(
   state: ConversationState,
-  row: { conversationId: string; version: number; defaultTeamId: string | null; aiEnabled: boolean },
+  row: {
+    conversationId: string;
+    version: number;
+    defaultTeamId: string | null;
+    aiEnabled: boolean;
+    /** The default team's SLA policy (absent from results recorded before it existed). */
+    slaPolicy?: SlaPolicy;
+  },
 ): Change {
+  const teamId = state.teamId ?? row.defaultTeamId;
   const next: ConversationState = {
     ...state,
     conversationId: row.conversationId,
     version: Math.max(state.version, row.version),
-    teamId: state.teamId ?? row.defaultTeamId,
+    teamId,
     status: row.aiEnabled ? 'bot' : 'queued',
+    slaPolicy: row.slaPolicy && teamId === row.defaultTeamId ? row.slaPolicy : state.slaPolicy,
   };
   return { state: next, effects: row.aiEnabled ? [] : [{ kind: 'route', reason: 'new conversation' }] };
 }

@@ -15,6 +15,7 @@ import {
   reopened,
   resolved,
   routed,
+  slaDue,
   snoozed,
   tagged,
   woke,
@@ -58,6 +59,21 @@ describe('SLA tiers', () => {
     }).state;
     const afterMessage = receiveInbound(bot, msg('wamid.b'), NOW).state;
     expect(afterMessage).toMatchObject({ status: 'bot', aiPending: true, slaSince: null, waitingSince: NOW });
+  });
+
+  it("adopts the default team's policy read with the row, so the first message already carries its deadline", () => {
+    const fresh = initialState({ key: '447700900123' });
+    const row = { conversationId: 'c1', version: 0, defaultTeamId: 'support', aiEnabled: false };
+    const withPolicy = opened(fresh, { ...row, slaPolicy: POLICY }).state;
+    expect(withPolicy).toMatchObject({ teamId: 'support', slaPolicy: POLICY });
+    expect(slaDue(receiveInbound(withPolicy, msg('wamid.p'), NOW).state)).toEqual({
+      nextTier: 'sla-standard',
+      dueAt: NOW + 300_000,
+    });
+    // A result recorded before the policy came with it: the clock loads one as before.
+    const without = opened(fresh, row).state;
+    expect(without.slaPolicy).toBeNull();
+    expect(slaDue(receiveInbound(without, msg('wamid.q'), NOW).state)).toBeNull();
   });
 
   it('notifies the owner at the standard tier, or the whole team when nobody owns the conversation', () => {
