@@ -68,7 +68,7 @@ const workerEnvSchema = baseEnvSchema.extend({
   WHATSAPP_PAIR_GAP: duration.default(6_000),
   /** Messages to one user that may go back to back before the gap applies (Meta lets up to 45 borrow). */
   WHATSAPP_PAIR_BURST: z.coerce.number().int().min(1).max(45).default(3),
-  /** Workflow tasks the worker runs at once (create-worker.ts explains the default of 10). */
+  /** Workflow tasks the worker runs at once (create-worker.ts explains the default of 40). */
   WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(1).max(500).optional(),
   /** The approved utility template for agents' WhatsApp alerts, parameters [title, body]. */
   AGENT_NOTIFY_TEMPLATE: z
