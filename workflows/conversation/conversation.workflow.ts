@@ -281,6 +281,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
   /**
    * Adopts a transition's state at once (before any await, so handlers never act on stale state),
    * publishes it to the Temporal UI, writes it to the projection, then carries out its effects.
+   * `via`: the main loop passes its local activities; handlers and the clocks write through ordinary
+   * ones (activity-profiles.ts says why).
    */
   async function apply(change: Change | null, via: MainLoopActivities = ORDINARY): Promise<void> {
     if (!change) return;
