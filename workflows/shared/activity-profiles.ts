@@ -24,17 +24,16 @@ import { ErrorType } from './errors';
 // Retries of projection and routing reads/writes back off to at most 2 s: after a Postgres outage
 // the next attempt comes within 2 s of recovery, so an SLA tier waiting behind one fires on time
 // (issue #7's chaos run measured 7 s late with 10 s).
-export const projection = proxyActivities<Activities>({
+const DATABASE_CALLS = {
   startToCloseTimeout: '15s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' },
-});
+} as const;
+
+export const projection = proxyActivities<Activities>(DATABASE_CALLS);
 
 // The same retries, run by the worker itself: past a minute (localRetryThreshold) the retries wait
 // on server timers, so a long Postgres outage neither spins nor holds a workflow task open.
-export const mainLoopLocal = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '15s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' },
-});
+export const mainLoopLocal = proxyLocalActivities<Activities>(DATABASE_CALLS);
 
 export const channelSend = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
@@ -69,10 +68,7 @@ export const ai = proxyActivities<Activities>({
   },
 });
 
-export const routing = proxyActivities<Activities>({
-  startToCloseTimeout: '15s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' },
-});
+export const routing = proxyActivities<Activities>(DATABASE_CALLS);
 
 export const media = proxyActivities<Activities>({
   // Up to 100 MB documents (WIRE.md §2.2) over a slow link.
