@@ -75,8 +75,9 @@ export const createProjectionActivities = ({ db, sla }: Pick<ActivityDeps, 'db' 
   /**
    * One workflow transition: the conversation row (version-guarded), its timeline events, private
    * notes and notifications, in one transaction. Ids come from the workflow, so a retry is a no-op.
+   * Reports how many receivers also get a WhatsApp alert, so the workflow skips that activity when
+   * none do.
    */
-  /** Reports how many receivers also get a WhatsApp alert, so the workflow skips that activity when none do. */
   async recordChange(input: RecordChangeInput): Promise<{ whatsappAlertRecipients: number }> {
     const live: LiveEvent[] = [];
     let whatsappAlertRecipients = 0;
