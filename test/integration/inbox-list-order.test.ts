@@ -15,11 +15,12 @@ describe('the inbox list order', () => {
   let inbox: ReturnType<typeof createInboxService>;
   let owner: { id: string; email: string; name: string; role: 'owner' };
   let expected: string[];
+  let teamId: string;
 
   beforeAll(async () => {
     database = await createTestDatabase();
     const db = database.db;
-    const teamId = await upsertTeam(db, 'Order desk');
+    teamId = await upsertTeam(db, 'Order desk');
     const channelId = await upsertChannel(db, {
       kind: 'whatsapp',
       name: 'Order number',
@@ -88,6 +89,59 @@ describe('the inbox list order', () => {
     } while (cursor);
     expect(seen).toHaveLength(60);
     expect(seen).toEqual(expected);
+  });
+
+  // Last: it adds conversations on a second channel.
+  it('filters by channel and by the contact’s name or number, keeping the order and the names', async () => {
+    const db = database.db;
+    const instagram = await upsertChannel(db, {
+      kind: 'instagram',
+      name: 'Order Instagram',
+      externalId: '17841400000654',
+      accessToken: 'ig-token',
+    });
+    const igIds: string[] = [];
+    for (const i of [0, 1]) {
+      const [contact] = await db('contacts')
+        .insert({ channel_id: instagram, external_key: `ig-order-${i}`, display_name: `Insta 50% ${i}` })
+        .returning('id');
+      const [row] = await db('conversations')
+        .insert({
+          workflow_id: `conv:order-ig:${i}`,
+          channel_id: instagram,
+          contact_id: contact.id,
+          status: 'queued',
+          escalation_level: 0,
+          team_id: teamId,
+          last_message_at: new Date(Date.parse('2026-11-20T08:00:00.000Z') + i),
+          version: 1,
+        })
+        .returning('id');
+      igIds.push(row.id);
+    }
+    const list = async (opts: { channel?: 'whatsapp' | 'instagram'; q?: string }) =>
+      (await inbox.listConversations(owner, { queue: 'all', status: 'any', limit: 100, ...opts })).data;
+
+    const ig = await list({ channel: 'instagram' });
+    expect(ig.map((c) => c.id)).toEqual([...igIds].reverse());
+    expect(ig[0]).toMatchObject({
+      channel: { id: instagram, kind: 'instagram', name: 'Order Instagram' },
+      contact: { name: 'Insta 50% 1' },
+      team: { id: teamId, name: 'Order desk' },
+      assignee: null,
+    });
+    expect((await list({ channel: 'whatsapp' })).map((c) => c.id)).toEqual(expected);
+
+    // By name: C1 and C10–C19, in the urgency order.
+    const byName = await list({ q: 'c1' });
+    expect(byName.map((c) => c.contact.name).sort()).toEqual(
+      ['C1', ...Array.from({ length: 10 }, (_, i) => `C1${i}`)].sort(),
+    );
+    expect(byName.map((c) => c.id)).toEqual(expected.filter((id) => byName.some((c) => c.id === id)));
+    // By number, and a wildcard is a literal character, not "anything".
+    expect((await list({ q: '447700100059' })).map((c) => c.contact.name)).toEqual(['C59']);
+    expect((await list({ q: '50%' })).map((c) => c.id).sort()).toEqual([...igIds].sort());
+    expect(await list({ q: '50%', channel: 'whatsapp' })).toEqual([]);
   });
 
   it('answers a forged cursor with a 400, not a query', async () => {
