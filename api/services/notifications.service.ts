@@ -24,6 +24,20 @@ export interface NotificationView {
 
 export function createNotificationsService({ db }: { db: Knex }) {
   return {
+    /**
+     * How many are unread, counted up to `upTo` (the badge shows "99+" beyond): every page's
+     * layout asks on every refresh, so it reads index entries, never the rows' bodies.
+     */
+    async countUnread(actor: Actor, { upTo = 100 }: { upTo?: number } = {}): Promise<number> {
+      const unread = db('notifications')
+        .where('user_id', actor.id)
+        .whereNull('read_at')
+        .limit(upTo)
+        .select(db.raw('1'));
+      const [row] = await db.from(unread.as('unread')).count<{ n: string }[]>({ n: '*' });
+      return Number(row?.n ?? 0);
+    },
+
     /** Newest first; `nextCursor` pages to older ones. */
     async listNotifications(
       actor: Actor,

@@ -18,14 +18,14 @@ const MAX_TOASTS = 4;
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireUser(request, context);
-  const [unread, availability] = await Promise.all([
-    context.services.inbox.listNotifications(actor, { unread: true, limit: 100 }),
+  const [unreadCount, availability] = await Promise.all([
+    context.services.inbox.countUnread(actor, { upTo: 100 }),
     context.services.inbox.getAvailability(actor),
   ]);
   return {
     actor,
     isManager: isManagerRole(actor),
-    unreadCount: unread.data.length,
+    unreadCount,
     availability: availability.availability,
     serverNow: Date.now(),
   };

@@ -2,16 +2,34 @@ import { redirect, type AppLoadContext } from '@remix-run/node';
 import { authenticate, readSessionToken, retryAfterOf } from '../../../api/http/authenticate';
 import type { Actor } from '../../../api/services/auth.service';
 
+/**
+ * One session lookup per page request: a navigation or revalidation runs the layout's loader and
+ * the page's with the same load context (a fresh one per HTTP request), and both need the user.
+ * Only reads share it; a form post runs its action first, which may change who is signed in.
+ */
+const actorsOfReads = new WeakMap<AppLoadContext, Promise<Actor | null>>();
+
+function actorOf(request: Request, context: AppLoadContext): Promise<Actor | null> {
+  const lookup = () => authenticate(context.services.auth, { cookie: request.headers.get('cookie') });
+  if (request.method !== 'GET' && request.method !== 'HEAD') return lookup();
+  let actor = actorsOfReads.get(context);
+  if (!actor) {
+    actor = lookup();
+    actorsOfReads.set(context, actor);
+  }
+  return actor;
+}
+
 /** The signed-in user, or a redirect to the sign-in page that comes back here afterwards. */
 export async function requireUser(request: Request, context: AppLoadContext): Promise<Actor> {
-  const actor = await authenticate(context.services.auth, { cookie: request.headers.get('cookie') });
+  const actor = await actorOf(request, context);
   if (actor) return actor;
   const url = new URL(request.url);
   throw redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`);
 }
 
 export async function optionalUser(request: Request, context: AppLoadContext): Promise<Actor | null> {
-  return authenticate(context.services.auth, { cookie: request.headers.get('cookie') });
+  return actorOf(request, context);
 }
 
 /**
