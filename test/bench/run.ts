@@ -10,7 +10,7 @@
  *   npm run bench -- --full            the issue's full sizes (10,000 SLA conversations, longer steps)
  *   npm run bench -- --only=ingest,sla a subset (scenarios they need run first)
  *   npm run bench -- --quick           tiny sizes, to check the harness itself (not for the record)
- *   npm run bench -- --profile         worker started with --cpu-prof; top functions in the report
+ *   npm run bench -- --profile         worker and web started with --cpu-prof; top functions in the report
  *   npm run bench -- --no-append       print only, leave BENCHMARKS.md alone
  *   npm run bench -- --size.slaConversations=2000   override one size
  */

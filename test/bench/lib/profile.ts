@@ -1,5 +1,5 @@
 /**
- * Reads the worker's V8 CPU profiles (node --cpu-prof, written when the process exits) and names
+ * Reads a product process's V8 CPU profiles (node --cpu-prof, written when the process exits) and names
  * where its time went: self time by function, and by package or project folder.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -28,7 +28,7 @@ function area(url: string): string {
   return m ? `${m[1]}/` : path.basename(url);
 }
 
-export function summarizeProfiles(dir: string, top = 10): string[] {
+export function summarizeProfiles(dir: string, top = 10, process = 'worker'): string[] {
   if (!existsSync(dir)) return [];
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   const byFn = new Map<string, number>();
@@ -56,7 +56,7 @@ export function summarizeProfiles(dir: string, top = 10): string[] {
   const pct = (ms: number) => `${((100 * ms) / totalMs).toFixed(1)}%`;
   const sorted = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, top);
   return [
-    `worker CPU profile (${files.length} file(s), ${(totalMs / 1000).toFixed(1)} s on CPU): by area ${sorted(byArea)
+    `${process} CPU profile (${files.length} file(s), ${(totalMs / 1000).toFixed(1)} s on CPU): by area ${sorted(byArea)
       .map(([k, v]) => `${k} ${pct(v)}`)
       .join(', ')}`,
     `hottest functions (self time): ${sorted(byFn)

@@ -50,7 +50,7 @@ export interface BenchEnv {
   bundlePath: string;
   webBuildDir: string;
   log: Log;
-  /** Start worker processes with --cpu-prof into runDir/profiles. */
+  /** Start the worker and web processes with --cpu-prof into runDir/profiles. */
   cpuProfile: boolean;
   stop(): Promise<void>;
 }
@@ -368,8 +368,10 @@ export async function startBenchApp(
   ): { proc: ProductProcess; ready: Promise<void>; log: WriteStream } => {
     const log = createWriteStream(path.join(dir, `${label}.log`), { flags: 'a' });
     const nodeArgs = ['--import', 'tsx'];
-    if (env.cpuProfile && label.startsWith('worker')) {
-      nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${path.join(env.runDir, 'profiles', opts.name)}`);
+    if (env.cpuProfile) {
+      // The worker's profiles in profiles/<scenario>, the web process's beside them in <scenario>-web.
+      const dir = label.startsWith('worker') ? opts.name : `${opts.name}-web`;
+      nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${path.join(env.runDir, 'profiles', dir)}`);
     }
     // `node --import tsx` (not the tsx CLI) so the pid is the process itself, for /proc and signals.
     const child = spawn(process.execPath, [...nodeArgs, script], {

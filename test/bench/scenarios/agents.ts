@@ -7,8 +7,10 @@
  * and agents during 100% of figure 1 (does ingest hold up with agents connected).
  */
 import http from 'node:http';
+import path from 'node:path';
 import type { BenchContext, Scenario } from '../lib/context';
 import { describeStep, ingestStep, startProductWorld, type StepResult } from '../lib/product';
+import { summarizeProfiles } from '../lib/profile';
 import { TARGETS } from '../lib/report';
 import { fmt, fmtSummary, summarize, type Summary } from '../lib/stats';
 import { sessionCookie, sleep } from '../lib/world';
@@ -132,6 +134,16 @@ async function run(ctx: BenchContext): Promise<void> {
     });
   } finally {
     await world.stop();
+  }
+  // The profiles are written when the processes exit: the web process serves every refresh and stream.
+  if (ctx.env.cpuProfile) {
+    const profiles = path.join(ctx.env.runDir, 'profiles');
+    ctx.rows
+      .get('8')
+      ?.notes.push(
+        ...summarizeProfiles(path.join(profiles, 'agents-web'), 12, 'web'),
+        ...summarizeProfiles(path.join(profiles, 'agents')),
+      );
   }
 }
 

@@ -44,14 +44,22 @@ async function run(ctx: BenchContext): Promise<void> {
       best = step;
       rate = Math.round(rate * 1.5);
     }
-    // One refinement between the last sustained rate and the first that was not.
+    // Refinements between the last sustained rate and the first that was not: the geometric
+    // middle, and the target itself (half of S_raw) when it lies between them, so the verdict on
+    // "≥ 0.5 × S_raw" is a measured step, not one read between two steps.
     if (best && firstFailure) {
-      const mid = Math.round(Math.sqrt(best.rate * firstFailure.step.rate));
-      if (mid > best.rate && mid < firstFailure.step.rate) {
-        const step = await ingestStep(ctx, world, { rate: mid, durationS: sizes.ingestStepS, tag: 'mid' });
+      const low = best.rate;
+      const high = firstFailure.step.rate;
+      const target = ctx.raw.sRaw ? Math.ceil(0.5 * ctx.raw.sRaw) : undefined;
+      const refinements = [...new Set([Math.round(Math.sqrt(low * high)), target])]
+        .filter((r): r is number => r !== undefined && r > low && r < high)
+        .sort((a, b) => a - b);
+      for (const rate of refinements) {
+        const step = await ingestStep(ctx, world, { rate, durationS: sizes.ingestStepS, tag: `r${rate}` });
         steps.push(step);
         log(`  ingest ${describeStep(step)}`);
-        if (step.sustained) best = step;
+        if (!step.sustained) break;
+        best = step;
       }
     }
     ctx.f1 = best?.rate;
@@ -96,7 +104,7 @@ async function run(ctx: BenchContext): Promise<void> {
       .join('; '),
     met: f1 === undefined ? false : met1 === undefined ? undefined : met1,
     notes: [
-      `Rate steps of ${sizes.ingestStepS} s (×1.5 until a step fails twice in a row, then one refinement); sustained = all acked 2xx, webhook→visible p95 < 1 s, drained ≤ 5 s after the last ack. Visible = messages.created_at of the projection transaction that also moves the conversation row (the inbox query's columns).`,
+      `Rate steps of ${sizes.ingestStepS} s (×1.5 until a step fails twice in a row, then refinements at the geometric middle and at 0.5 × S_raw when they lie between); sustained = all acked 2xx, webhook→visible p95 < 1 s, drained ≤ 5 s after the last ack. Visible = messages.created_at of the projection transaction that also moves the conversation row (the inbox query's columns).`,
       ...steps.map((s) => describeStep(s)),
       ...(firstFailure
         ? [
