@@ -40,12 +40,20 @@ export interface StreamRouterDeps {
   live: LiveService;
   pingMs?: number;
   retryMs?: number;
+  /** Events to one stream within this window go out in one write (see openStream). */
+  coalesceMs?: number;
 }
 
 /** A client that reads this slowly is cut off; it reconnects and refetches. */
 const MAX_BUFFERED_BYTES = 1 << 20;
 
-export function createStreamRouter({ auth, live, pingMs = 20_000, retryMs = 2_000 }: StreamRouterDeps): Router {
+export function createStreamRouter({
+  auth,
+  live,
+  pingMs = 20_000,
+  retryMs = 2_000,
+  coalesceMs = 100,
+}: StreamRouterDeps): Router {
   const router = Router();
   const actorOf = actorResolver(auth);
 
@@ -60,8 +68,8 @@ export function createStreamRouter({ auth, live, pingMs = 20_000, retryMs = 2_00
         'X-Accel-Buffering': 'no',
       });
       res.socket?.setNoDelay(true);
-      const stream = openStream(res, pingMs);
-      stream.write(sseRetry(retryMs));
+      const stream = openStream(res, pingMs, coalesceMs);
+      stream.write(sseRetry(retryMs), { now: true });
       try {
         const unsubscribe = await live.subscribe(actor, {
           send: (event) => stream.write(sseEvent(event.type, event)),
@@ -75,32 +83,54 @@ export function createStreamRouter({ auth, live, pingMs = 20_000, retryMs = 2_00
         stream.end({ closeConnection: true });
         return;
       }
-      stream.write(sseEvent('ready', { userId: actor.id }));
+      stream.write(sseEvent('ready', { userId: actor.id }), { now: true });
     }),
   );
 
   return router;
 }
 
-function openStream(res: Response, pingMs: number) {
+/**
+ * One response's frames. Events are held for `coalesceMs` and written together: a projection
+ * change is usually a message and a conversation event at once, and in a rush one socket write
+ * per event per stream was the web process's largest single cost (issue #6, figure 8: `writev`,
+ * 19% of its CPU with 50 agents' streams). What is held is written before the stream ends.
+ */
+function openStream(res: Response, pingMs: number, coalesceMs: number) {
   let ended = false;
+  let held = '';
+  let flushTimer: NodeJS.Timeout | undefined;
   const cleanups: Array<() => void> = [];
-  const ping = setInterval(() => write(sseComment('ping')), pingMs);
-  const end = ({ closeConnection = false }: { closeConnection?: boolean } = {}) => {
+  const flush = () => {
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    if (ended || !held) return;
+    const chunk = held;
+    held = '';
+    res.write(chunk);
+    if (res.writableLength > MAX_BUFFERED_BYTES) end({ closeConnection: true });
+  };
+  const write = (chunk: string, { now = false }: { now?: boolean } = {}) => {
+    if (ended) return;
+    held += chunk;
+    if (now || coalesceMs <= 0) flush();
+    else flushTimer ??= setTimeout(flush, coalesceMs);
+  };
+  const ping = setInterval(() => write(sseComment('ping'), { now: true }), pingMs);
+  const end = ({ closeConnection = false, gone = false }: { closeConnection?: boolean; gone?: boolean } = {}) => {
+    if (ended) return;
+    // Sign-out or shutdown: what is held still goes out. A client that went away gets nothing more.
+    if (!gone) flush();
     if (ended) return;
     ended = true;
+    clearTimeout(flushTimer);
     clearInterval(ping);
     for (const fn of cleanups) fn();
     res.end(() => {
       if (closeConnection) res.socket?.destroy();
     });
   };
-  const write = (chunk: string) => {
-    if (ended) return;
-    res.write(chunk);
-    if (res.writableLength > MAX_BUFFERED_BYTES) end({ closeConnection: true });
-  };
-  res.on('close', () => end());
+  res.on('close', () => end({ gone: true }));
   return {
     write,
     end,
