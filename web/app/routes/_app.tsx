@@ -15,6 +15,9 @@ import { useLiveEvents, type LiveEvent } from '../utils/live';
 /** Notification kinds that pop up as a toast (DESIGN §5): the ones that ask someone to act. */
 const TOAST_KINDS = new Set(['handover', 'escalation', 'assigned']);
 const MAX_TOASTS = 4;
+/** A live event's revalidation: this soon after the event, and at least this long after the last one. */
+const LIVE_DELAY_MS = 100;
+const LIVE_MIN_GAP_MS = 1_000;
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireUser(request, context);
@@ -38,23 +41,28 @@ export default function AppLayout() {
   const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   // Bursts of events (a reply is a message and a conversation change; a busy inbox has many)
-  // become one revalidation at a time: never one aborting another, and well within a second.
+  // become one revalidation at a time, never one aborting another. The first after a quiet spell
+  // goes out within 100 ms; while events keep coming, at most one a second: with every agent's
+  // page open during a rush, the server's load follows the number of agents, not agents × events.
   const latest = useRef(revalidator);
   latest.current = revalidator;
   const scheduled = useRef(false);
   const again = useRef(false);
+  const lastStarted = useRef(0);
   const revalidateSoon = useCallback(() => {
     if (scheduled.current) return;
     scheduled.current = true;
+    const delay = Math.max(LIVE_DELAY_MS, lastStarted.current + LIVE_MIN_GAP_MS - Date.now());
     pending.current = setTimeout(() => {
       scheduled.current = false;
       if (latest.current.state !== 'idle') {
         again.current = true;
         return;
       }
+      lastStarted.current = Date.now();
       // A navigation may still supersede it (it then rejects with AbortError): nothing to report.
       Promise.resolve(latest.current.revalidate()).catch(() => undefined);
-    }, 100);
+    }, delay);
   }, []);
   useEffect(() => {
     if (revalidator.state === 'idle' && again.current) {
