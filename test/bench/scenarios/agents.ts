@@ -9,7 +9,8 @@
 import http from 'node:http';
 import path from 'node:path';
 import type { BenchContext, Scenario } from '../lib/context';
-import { describeStep, ingestStep, startProductWorld, type StepResult } from '../lib/product';
+import { histogramDelta, inMs, scrape, type HistogramDelta, type Scrape } from '../lib/metrics';
+import { describeStep, ingestStep, startProductWorld } from '../lib/product';
 import { summarizeProfiles } from '../lib/profile';
 import { TARGETS } from '../lib/report';
 import { fmt, fmtSummary, summarize, type Summary } from '../lib/stats';
@@ -74,6 +75,29 @@ async function refreshLoop(
   return { list: summarize(latencies), errors };
 }
 
+/**
+ * The web process's own timing of the same refreshes (its /metrics: request durations of the
+ * inbox pages (route label `/inbox/*`: only the agents ask for them here), bucketed, and the event loop's delay p99 since the previous scrape), so
+ * a phase's list latency splits into time in the server and time around it (the 2 shared cores).
+ */
+async function serverView(baseUrl: string, phase: () => Promise<{ list: Summary; errors: number }>) {
+  const scrapeWeb = () => scrape(`${baseUrl}/metrics`);
+  const before: Scrape = await scrapeWeb();
+  const result = await phase();
+  const after = await scrapeWeb();
+  const server: HistogramDelta = inMs(
+    histogramDelta(before, after, 'kliovo_http_request_duration_seconds', {
+      method: 'GET',
+      route: '/inbox/*',
+    }),
+  );
+  const loopLagP99 = (after.find((x) => x.name === 'nodejs_eventloop_lag_p99_seconds')?.value ?? Number.NaN) * 1000;
+  return { ...result, server, loopLagP99 };
+}
+
+const describeServer = (v: { server: HistogramDelta; loopLagP99: number }) =>
+  `in the web process (its own histogram, bucket bounds 5/10/25/50/100/250 ms): p50 ≤ ${fmt(v.server.p50)} · p95 ≤ ${fmt(v.server.p95)} ms (n=${v.server.count}); its event loop delay p99 ${fmt(v.loopLagP99)} ms`;
+
 async function run(ctx: BenchContext): Promise<void> {
   const { sizes, log } = ctx;
   // Without a figure 1 in this run (nothing sustained), 10 msg/s stands in for it.
@@ -98,20 +122,25 @@ async function run(ctx: BenchContext): Promise<void> {
 
     // Warm-up: every agent loads each queue once (route modules, pools, caches), unmeasured.
     await refreshLoop(world.app.baseUrl, agents, 8, 'document');
-    const idle = await refreshLoop(world.app.baseUrl, agents, sizes.agentPhaseS);
-    log(`  agents idle: list ${fmtSummary(idle.list)}`);
+    const base = world.app.baseUrl;
+    const idle = await serverView(base, () => refreshLoop(base, agents, sizes.agentPhaseS));
+    log(`  agents idle: list ${fmtSummary(idle.list)}; ${describeServer(idle)}`);
     const eventsBefore = agents.reduce((n, a) => n + a.events, 0);
     const [half, halfStep] = await Promise.all([
-      refreshLoop(world.app.baseUrl, agents, sizes.agentPhaseS),
+      serverView(base, () => refreshLoop(base, agents, sizes.agentPhaseS)),
       ingestStep(ctx, world, { rate: 0.5 * f1, durationS: sizes.agentPhaseS, tag: 'half', quiet: true }),
     ]);
     const eventsHalf = agents.reduce((n, a) => n + a.events, 0) - eventsBefore;
-    log(`  agents at 50% ingest: list ${fmtSummary(half.list)}; ingest ${describeStep(halfStep)}`);
-    const [full, fullStep]: [{ list: Summary; errors: number }, StepResult] = await Promise.all([
-      refreshLoop(world.app.baseUrl, agents, sizes.agentPhaseS),
+    log(
+      `  agents at 50% ingest: list ${fmtSummary(half.list)}; ${describeServer(half)}; ingest ${describeStep(halfStep)}`,
+    );
+    const [full, fullStep] = await Promise.all([
+      serverView(base, () => refreshLoop(base, agents, sizes.agentPhaseS)),
       ingestStep(ctx, world, { rate: f1, durationS: sizes.agentPhaseS, tag: 'full', quiet: true }),
     ]);
-    log(`  agents at 100% ingest: list ${fmtSummary(full.list)}; ingest ${describeStep(fullStep)}`);
+    log(
+      `  agents at 100% ingest: list ${fmtSummary(full.list)}; ${describeServer(full)}; ingest ${describeStep(fullStep)}`,
+    );
     for (const a of agents) a.sse?.destroy();
     const ingestHolds =
       fullStep.failed === 0 &&
@@ -127,9 +156,9 @@ async function run(ctx: BenchContext): Promise<void> {
       met: half.list.p95 <= 2 * idle.list.p95 && ingestHolds,
       notes: [
         `${agents.length} agents, ${sseOk} SSE streams (GET /api/v1/stream answered 200), each refreshing a queue every 2 s ± 0.5 s with the browser's data request (/inbox/<queue>.data); phases of ${sizes.agentPhaseS} s.`,
-        `idle: list ${fmtSummary(idle.list)}, ${idle.errors} errors`,
-        `50% ingest (${fmt(0.5 * f1)} msg/s): list ${fmtSummary(half.list)}, ${half.errors} errors; ${eventsHalf} live events delivered to the streams; ingest ${describeStep(halfStep)}`,
-        `100% ingest (${fmt(f1)} msg/s): list ${fmtSummary(full.list)}, ${full.errors} errors; ingest ${describeStep(fullStep)}`,
+        `idle: list ${fmtSummary(idle.list)}, ${idle.errors} errors; ${describeServer(idle)}`,
+        `50% ingest (${fmt(0.5 * f1)} msg/s): list ${fmtSummary(half.list)}, ${half.errors} errors; ${describeServer(half)}; ${eventsHalf} live events delivered to the streams; ingest ${describeStep(halfStep)}`,
+        `100% ingest (${fmt(f1)} msg/s): list ${fmtSummary(full.list)}, ${full.errors} errors; ${describeServer(full)}; ingest ${describeStep(fullStep)}`,
       ],
     });
   } finally {
