@@ -9,7 +9,15 @@
 import http from 'node:http';
 import path from 'node:path';
 import type { BenchContext, Scenario } from '../lib/context';
-import { histogramDelta, inMs, scrape, type HistogramDelta, type Scrape } from '../lib/metrics';
+import {
+  histogramDelta,
+  inMs,
+  resetStatements,
+  scrape,
+  topStatements,
+  type HistogramDelta,
+  type Scrape,
+} from '../lib/metrics';
 import { describeStep, ingestStep, startProductWorld } from '../lib/product';
 import { summarizeProfiles } from '../lib/profile';
 import { TARGETS } from '../lib/report';
@@ -123,7 +131,11 @@ async function run(ctx: BenchContext): Promise<void> {
     // Warm-up: every agent loads each queue once (route modules, pools, caches), unmeasured.
     await refreshLoop(world.app.baseUrl, agents, 8, 'document');
     const base = world.app.baseUrl;
+    // Postgres' view of each phase too (pg_stat_statements): what the refreshes and the ingest cost it.
+    await resetStatements(world.database.db);
     const idle = await serverView(base, () => refreshLoop(base, agents, sizes.agentPhaseS));
+    const idleStatements = await topStatements(world.database.db, 6);
+    await resetStatements(world.database.db);
     log(`  agents idle: list ${fmtSummary(idle.list)}; ${describeServer(idle)}`);
     const eventsBefore = agents.reduce((n, a) => n + a.events, 0);
     const [half, halfStep] = await Promise.all([
@@ -131,6 +143,7 @@ async function run(ctx: BenchContext): Promise<void> {
       ingestStep(ctx, world, { rate: 0.5 * f1, durationS: sizes.agentPhaseS, tag: 'half', quiet: true }),
     ]);
     const eventsHalf = agents.reduce((n, a) => n + a.events, 0) - eventsBefore;
+    const halfStatements = await topStatements(world.database.db, 6);
     log(
       `  agents at 50% ingest: list ${fmtSummary(half.list)}; ${describeServer(half)}; ingest ${describeStep(halfStep)}`,
     );
@@ -158,6 +171,8 @@ async function run(ctx: BenchContext): Promise<void> {
         `${agents.length} agents, ${sseOk} SSE streams (GET /api/v1/stream answered 200), each refreshing a queue every 2 s ± 0.5 s with the browser's data request (/inbox/<queue>.data); phases of ${sizes.agentPhaseS} s.`,
         `idle: list ${fmtSummary(idle.list)}, ${idle.errors} errors; ${describeServer(idle)}`,
         `50% ingest (${fmt(0.5 * f1)} msg/s): list ${fmtSummary(half.list)}, ${half.errors} errors; ${describeServer(half)}; ${eventsHalf} live events delivered to the streams; ingest ${describeStep(halfStep)}`,
+        `Postgres during the idle phase (pg_stat_statements, by total time): ${idleStatements.join(' | ')}`,
+        `Postgres during the 50% phase: ${halfStatements.join(' | ')}`,
         `100% ingest (${fmt(f1)} msg/s): list ${fmtSummary(full.list)}, ${full.errors} errors; ${describeServer(full)}; ingest ${describeStep(fullStep)}`,
       ],
     });

@@ -28,7 +28,7 @@ import {
 
 const AGENTS = 21;
 const TEAMS = ['Support', 'Sales', 'Operations'];
-const RUNS = 200;
+const RUNS = 400;
 /** db/migrations/20261125180000_bench_indexes.ts, added because of this scenario. */
 const BENCH_INDEXES = [
   'conversations_list_idx',
@@ -155,13 +155,29 @@ async function capture(db: Knex, fn: () => Promise<unknown>): Promise<Captured[]
   return seen;
 }
 
-/** Re-runs the statements as knex sent them ($n placeholders), on one plain pg connection. */
-async function timeStatements(sql: pg.Client, statements: Captured[]): Promise<Summary> {
-  return summarize(
-    await timeRuns(async () => {
-      for (const s of statements) await sql.query(s.sql, s.bindings as unknown[]);
-    }, RUNS),
-  );
+/** A product statement's timing, and Q_raw's timing in the runs paired with it. */
+type Paired = Summary & { rawP95: number; rawSamples: number[] };
+
+/**
+ * Re-runs the statements as knex sent them ($n placeholders) on one plain pg connection, each run
+ * right after a run of Q_raw on the same connection: both see the same moments of a shared
+ * machine, so their ratio compares the queries, not two different minutes.
+ */
+async function timeStatements(sql: pg.Client, statements: Captured[], qRaw: string): Promise<Paired> {
+  const product: number[] = [];
+  const raw: number[] = [];
+  for (let i = 0; i < RUNS + 10; i++) {
+    const t0 = performance.now();
+    await sql.query(qRaw);
+    const t1 = performance.now();
+    for (const s of statements) await sql.query(s.sql, s.bindings as unknown[]);
+    const t2 = performance.now();
+    // The first ten warm the connection and the caches.
+    if (i < 10) continue;
+    raw.push(t1 - t0);
+    product.push(t2 - t1);
+  }
+  return { ...summarize(product), rawP95: summarize(raw).p95, rawSamples: raw };
 }
 
 async function explain(sql: pg.Client, s: Captured): Promise<string[]> {
@@ -250,8 +266,8 @@ async function run(ctx: BenchContext): Promise<void> {
       >[1]);
     const results: {
       c: Case;
-      first: Summary;
-      deep: Summary;
+      first: Paired;
+      deep: Paired;
       depth: number;
       cursor?: string;
       plans: string[];
@@ -261,7 +277,7 @@ async function run(ctx: BenchContext): Promise<void> {
     }[] = [];
     for (const c of cases) {
       const firstSql = await capture(db, () => list(c.actor, c.queue));
-      const first = await timeStatements(client, firstSql);
+      const first = await timeStatements(client, firstSql, qRaw);
       // Walk the keyset pages to a deep one: 10,000 rows down, or half the queue when it is shorter.
       let cursor: string | undefined;
       let depth = 0;
@@ -274,11 +290,10 @@ async function run(ctx: BenchContext): Promise<void> {
         page = await list(c.actor, c.queue, cursor);
       }
       const deepSql = cursor ? await capture(db, () => list(c.actor, c.queue, cursor)) : firstSql;
-      const deep = await timeStatements(client, deepSql);
-      // Plans as evidence wherever a page is over 3 × Q_raw (the target), or deep is over 1.5 × first.
-      const qRawP95 = ctx.raw.qRawP95 ?? 1;
-      const plans = first.p95 > 3 * qRawP95 ? (await explain(client, firstSql[0]!)).slice(0, 24) : [];
-      if (cursor && (deep.p95 > 3 * qRawP95 || deep.p95 > 1.5 * first.p95))
+      const deep = await timeStatements(client, deepSql, qRaw);
+      // Plans as evidence wherever a page is over 3 × its Q_raw (the target), or deep is over 1.5 × first.
+      const plans = first.p95 > 3 * first.rawP95 ? (await explain(client, firstSql[0]!)).slice(0, 24) : [];
+      if (cursor && (deep.p95 > 3 * deep.rawP95 || deep.p95 > 1.5 * first.p95))
         plans.push('    (deep page:)', ...(await explain(client, deepSql[0]!)).slice(0, 24));
       const exec = { first: await executionMs(client, firstSql[0]!), deep: await executionMs(client, deepSql[0]!) };
       results.push({ c, first, deep, depth, cursor, plans, exec, firstSql, deepSql });
@@ -293,11 +308,11 @@ async function run(ctx: BenchContext): Promise<void> {
       { name: 'agent', actor: seeded.agent },
       { name: 'owner', actor: seeded.owner },
     ];
-    const countResults: { name: string; s: Summary; plan: string[]; sql: string; exec: number; captured: Captured }[] =
+    const countResults: { name: string; s: Paired; plan: string[]; sql: string; exec: number; captured: Captured }[] =
       [];
     for (const cc of countCases) {
       const sql = await capture(db, () => inbox.queueCounts(cc.actor));
-      const s = await timeStatements(client, sql);
+      const s = await timeStatements(client, sql, qRaw);
       const biggest = sql[0]!;
       const plan = await explain(client, biggest);
       countResults.push({
@@ -358,8 +373,23 @@ async function run(ctx: BenchContext): Promise<void> {
       log(`  page ${r.c.path} (${r.c.name}): p95 ${fmt(first.p95)} ms, deep p95 ${fmt(deep.p95)} ms`);
     }
 
-    const qp = ctx.raw.qRawP95!;
+    // Q_raw over every run paired with a product statement (figures 6 and 7), beside each one.
+    const paired = summarize(
+      [...results.flatMap((r) => [r.first, r.deep]), ...countResults.map((c) => c.s)].flatMap((t) => t.rawSamples),
+    );
+    ctx.raw.qRawP95 = paired.p95;
+    ctx.rows.get('Q_raw')!.raw = `p50 ${fmt(paired.p50)} · p95 **${fmt(paired.p95)} ms**`;
+    ctx.rows
+      .get('Q_raw')!
+      .notes.push(
+        `Q_raw alone before the product statements: p50 ${fmt(qRawTimes.p50)} · p95 ${fmt(qRawTimes.p95)} ms; in the ${paired.n} runs paired with them (above, and each figure's ratio): p50 ${fmt(paired.p50)} · p95 ${fmt(paired.p95)} ms.`,
+      );
+    const qp = ctx.raw.qRawP95;
     const worstSql = Math.max(...results.map((r) => Math.max(r.first.p95, r.deep.p95)));
+    // Each statement against the Q_raw runs paired with it: the worst of those ratios is the figure.
+    const worstSqlRatio = Math.max(
+      ...results.map((r) => Math.max(r.first.p95 / r.first.rawP95, r.deep.p95 / r.deep.rawP95)),
+    );
     const worstPage = Math.max(...pageResults.map((p) => Math.max(p.first.p95, p.deep.p95)));
     const worstDeepRatio = Math.max(
       ...results.map((r) => r.deep.p95 / r.first.p95),
@@ -370,13 +400,13 @@ async function run(ctx: BenchContext): Promise<void> {
       ...TARGETS['6']!,
       product: `worst SQL p95 **${fmt(worstSql)} ms**; worst page p95 **${fmt(worstPage)} ms**; worst deep/first ${fmt(worstDeepRatio)}`,
       raw: `Q_raw p95 ${fmt(qp)} ms`,
-      ratio: `${fmt(worstSql / qp)} × Q_raw`,
-      met: worstSql <= 3 * qp && worstSql <= 25 && worstPage <= 100 && worstDeepRatio <= 1.5,
+      ratio: `${fmt(worstSqlRatio)} × Q_raw (the worst statement against its paired Q_raw runs)`,
+      met: worstSqlRatio <= 3 && worstSql <= 25 && worstPage <= 100 && worstDeepRatio <= 1.5,
       notes: [
-        `${sizes.inboxConversations} conversations (80% resolved, 5% queued, 10% assigned, 5% pending; 3 teams, 21 agents), ${sizes.inboxConversations * sizes.messagesPerConversation} messages; the web's default filter (status open); SQL = the statements listConversations sent, re-run ${RUNS}× each; pages = GET with a session cookie, 60× each (the loader also runs queueCounts and the layout's loader).`,
+        `${sizes.inboxConversations} conversations (80% resolved, 5% queued, 10% assigned, 5% pending; 3 teams, 21 agents), ${sizes.inboxConversations * sizes.messagesPerConversation} messages; the web's default filter (status open); SQL = the statements listConversations sent, re-run ${RUNS}× each, each run right after a Q_raw run on the same connection; pages = GET with a session cookie, 60× each (the loader also runs queueCounts and the layout's loader).`,
         ...results.map(
           (r, i) =>
-            `${r.c.name}: SQL first p50 ${fmt(r.first.p50)} / p95 ${fmt(r.first.p95)} ms, deep (after ${r.depth} rows) p50 ${fmt(r.deep.p50)} / p95 ${fmt(r.deep.p95)} ms; Postgres execution (EXPLAIN ANALYZE) first ${fmt(r.exec.first)} ms, deep ${fmt(r.exec.deep)} ms; page ${r.c.path} p95 ${fmt(pageResults[i]!.first.p95)} ms, deep p95 ${fmt(pageResults[i]!.deep.p95)} ms`,
+            `${r.c.name}: SQL first p50 ${fmt(r.first.p50)} / p95 ${fmt(r.first.p95)} ms (paired Q_raw p95 ${fmt(r.first.rawP95)} ms, ${fmt(r.first.p95 / r.first.rawP95)} ×), deep (after ${r.depth} rows) p50 ${fmt(r.deep.p50)} / p95 ${fmt(r.deep.p95)} ms (paired Q_raw p95 ${fmt(r.deep.rawP95)} ms, ${fmt(r.deep.p95 / r.deep.rawP95)} ×); Postgres execution (EXPLAIN ANALYZE) first ${fmt(r.exec.first)} ms, deep ${fmt(r.exec.deep)} ms; page ${r.c.path} p95 ${fmt(pageResults[i]!.first.p95)} ms, deep p95 ${fmt(pageResults[i]!.deep.p95)} ms`,
         ),
         `Postgres (pg_stat_statements over the list phase, by total time): ${listStatements.join(' | ')}`,
         ...(indexEffect.length
