@@ -10,7 +10,8 @@
  *   event: resync                    events may have been missed (Postgres reconnect): refetch
  *   : ping                           a comment every 20 s, so proxies keep the connection open
  *
- * Only events the user may see arrive (api/services/live.service.ts). The stream ends when the
+ * Only events the user may see arrive (api/services/live.service.ts), at most 100 ms after this
+ * process hears of them (events within that window share one write). The stream ends when the
  * client goes away, when the process shuts down, and soon after the session ends.
  */
 import { Router, type Response } from 'express';
