@@ -217,10 +217,23 @@ export function createInboxService({ db, temporal, clock, slaDefaultTiersMs }: I
       }
       if (opts.cursor) {
         const [level, rank, lastAt, id] = decodeCursor(opts.cursor, listCursor);
-        q.whereRaw(
-          '(cv.escalation_level, cv.waiting_rank, cv.last_message_at, cv.id) < (?, ?::bigint, ?::timestamptz, ?::uuid)',
-          [level, rank, lastAt, id],
-        );
+        // The queue's own column leads the comparison where its index starts with it (mine: the
+        // owner, a team queue: the team). Equal on every row of the queue, so the order is the
+        // same; without it the planner, misjudging how few rows pass the comparison, walked the
+        // all-conversations index and filtered the queue out of it (6 ms at row 700 of Mine).
+        const lead = queue === 'mine' ? 'cv.assignee_id' : queue.startsWith('team:') ? 'cv.team_id' : null;
+        const leadValue = queue === 'mine' ? actor.id : queue.slice('team:'.length);
+        if (lead) {
+          q.whereRaw(
+            `(${lead}, cv.escalation_level, cv.waiting_rank, cv.last_message_at, cv.id) < (?::uuid, ?, ?::bigint, ?::timestamptz, ?::uuid)`,
+            [leadValue, level, rank, lastAt, id],
+          );
+        } else {
+          q.whereRaw(
+            '(cv.escalation_level, cv.waiting_rank, cv.last_message_at, cv.id) < (?, ?::bigint, ?::timestamptz, ?::uuid)',
+            [level, rank, lastAt, id],
+          );
+        }
       }
       // The page first, then its names (withNames), in the same order.
       const rows = await withNames(q).orderBy(URGENCY_ORDER);

@@ -15,6 +15,7 @@ describe('the inbox list order', () => {
   let inbox: ReturnType<typeof createInboxService>;
   let owner: { id: string; email: string; name: string; role: 'owner' };
   let expected: string[];
+  let mine: Set<string>;
   let teamId: string;
 
   beforeAll(async () => {
@@ -67,6 +68,14 @@ describe('the inbox list order', () => {
         rows.filter((_, i) => i % 11 === 0).map((r) => r.id),
       )
       .update({ last_message_at: db.raw(`last_message_at + interval '250 microseconds'`) });
+    // A third of them are the owner's, for the Mine queue's pages.
+    await db('conversations')
+      .whereIn(
+        'id',
+        rows.filter((_, i) => i % 3 === 0).map((r) => r.id),
+      )
+      .update({ assignee_id: ownerId, status: 'assigned' });
+    mine = new Set(rows.filter((_, i) => i % 3 === 0).map((r) => r.id));
     expected = await db('conversations')
       .whereNotNull('last_message_at')
       .orderByRaw('escalation_level desc, waiting_since asc nulls last, last_message_at desc, id desc')
@@ -89,6 +98,23 @@ describe('the inbox list order', () => {
     } while (cursor);
     expect(seen).toHaveLength(60);
     expect(seen).toEqual(expected);
+  });
+
+  // Each of these queues' deep pages is read through its own index (the cursor leads with the
+  // owner or the team): the pages must still come in exactly the list's order.
+  it.each([
+    ['mine', () => 'mine' as const, () => expected.filter((id) => mine.has(id))],
+    ['a team queue', () => `team:${teamId}` as const, () => expected],
+  ])('walks the keyset pages of %s in the same order', async (_name, queue, want) => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await inbox.listConversations(owner, { queue: queue(), status: 'any', limit: 4, cursor });
+      seen.push(...page.data.map((c) => c.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual(want());
+    expect(seen.length).toBeGreaterThan(4);
   });
 
   // Last: it adds conversations on a second channel.
