@@ -93,9 +93,9 @@ export function createStreamRouter({
 
 /**
  * One response's frames. Events are held for `coalesceMs` and written together: a projection
- * change is usually a message and a conversation event at once, and in a rush one socket write
- * per event per stream was the web process's largest single cost (issue #6, figure 8: `writev`,
- * 19% of its CPU with 50 agents' streams). What is held is written before the stream ends.
+ * change is usually a message and a conversation event at once, and in a rush every open stream
+ * would otherwise take a socket write (and wake its reader) per event. What is held is written
+ * before the server ends the stream.
  */
 function openStream(res: Response, pingMs: number, coalesceMs: number) {
   let ended = false;
