@@ -194,13 +194,19 @@ export function createInboxService({ db, temporal, clock, slaDefaultTiersMs }: I
         .orderBy(URGENCY_ORDER)
         .limit(limit + 1);
       const queue = opts.queue ?? 'all';
-      if (queue === 'mine') q.where('cv.assignee_id', actor.id);
+      /** The column a queue is equal on, where its index starts with it (see the cursor below). */
+      let queueKey: { column: string; value: string } | null = null;
+      if (queue === 'mine') {
+        queueKey = { column: 'cv.assignee_id', value: actor.id };
+        q.where(queueKey.column, queueKey.value);
+      }
       if (queue === 'unassigned') q.whereNull('cv.assignee_id').whereNot('cv.status', 'resolved');
       if (queue === 'escalated') q.where('cv.escalation_level', '>=', 2).whereNot('cv.status', 'resolved');
       if (queue.startsWith('team:')) {
         const teamId = queue.slice('team:'.length);
         if (!isUuid(teamId)) throw new HttpError('bad_request', 'queue: not a team id');
-        q.where('cv.team_id', teamId);
+        queueKey = { column: 'cv.team_id', value: teamId };
+        q.where(queueKey.column, queueKey.value);
       }
       if (opts.status === 'open') q.whereNot('cv.status', 'resolved');
       else if (opts.status && opts.status !== 'any') q.where('cv.status', opts.status);
@@ -217,23 +223,21 @@ export function createInboxService({ db, temporal, clock, slaDefaultTiersMs }: I
       }
       if (opts.cursor) {
         const [level, rank, lastAt, id] = decodeCursor(opts.cursor, listCursor);
-        // The queue's own column leads the comparison where its index starts with it (mine: the
-        // owner, a team queue: the team). Equal on every row of the queue, so the order is the
-        // same; without it the planner, misjudging how few rows pass the comparison, walked the
-        // all-conversations index and filtered the queue out of it (6 ms at row 700 of Mine).
-        const lead = queue === 'mine' ? 'cv.assignee_id' : queue.startsWith('team:') ? 'cv.team_id' : null;
-        const leadValue = queue === 'mine' ? actor.id : queue.slice('team:'.length);
-        if (lead) {
-          q.whereRaw(
-            `(${lead}, cv.escalation_level, cv.waiting_rank, cv.last_message_at, cv.id) < (?::uuid, ?, ?::bigint, ?::timestamptz, ?::uuid)`,
-            [leadValue, level, rank, lastAt, id],
-          );
-        } else {
-          q.whereRaw(
-            '(cv.escalation_level, cv.waiting_rank, cv.last_message_at, cv.id) < (?, ?::bigint, ?::timestamptz, ?::uuid)',
-            [level, rank, lastAt, id],
-          );
-        }
+        // The queue's key (Mine: the owner, a team queue: the team) leads the comparison. Equal on
+        // every row of the queue, so the order is the same; without it the planner, misjudging how
+        // few rows pass the comparison, walked the all-conversations index and filtered the queue
+        // out of it (6 ms at row 700 of Mine) instead of reading the queue's own index.
+        const key = [
+          ...(queueKey ? [{ column: queueKey.column, value: queueKey.value, cast: '::uuid' }] : []),
+          { column: 'cv.escalation_level', value: level, cast: '' },
+          { column: 'cv.waiting_rank', value: rank, cast: '::bigint' },
+          { column: 'cv.last_message_at', value: lastAt, cast: '::timestamptz' },
+          { column: 'cv.id', value: id, cast: '::uuid' },
+        ];
+        q.whereRaw(
+          `(${key.map((k) => k.column).join(', ')}) < (${key.map((k) => `?${k.cast}`).join(', ')})`,
+          key.map((k) => k.value),
+        );
       }
       // The page first, then its names (withNames), in the same order.
       const rows = await withNames(q).orderBy(URGENCY_ORDER);

@@ -84,9 +84,10 @@ async function refreshLoop(
 }
 
 /**
- * The web process's own timing of the same refreshes (its /metrics: request durations of the
- * inbox pages (route label `/inbox/*`: only the agents ask for them here), bucketed, and the event loop's delay p99 since the previous scrape), so
- * a phase's list latency splits into time in the server and time around it (the 2 shared cores).
+ * The web process's own timing of the same refreshes, from its /metrics: the bucketed durations of
+ * the `/inbox/*` pages (only the agents ask for them here) and the event loop's delay p99 since
+ * the previous scrape. A phase's list latency then splits into time in the server and time around
+ * it (the 2 shared cores).
  */
 async function serverView(baseUrl: string, phase: () => Promise<{ list: Summary; errors: number }>) {
   const scrapeWeb = () => scrape(`${baseUrl}/metrics`);
