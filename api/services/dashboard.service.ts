@@ -104,9 +104,14 @@ export function createDashboardService({ db, clock = Date.now }: { db: Knex; clo
       );
 
   return {
-    /** The sidebar's numbers: open conversations per queue the actor can see. */
+    /**
+     * The sidebar's numbers: open conversations per queue the actor can see. One statement, the
+     * teams the actor sees beside their counts (every page refresh asks): per-team counts, fully
+     * joined to the teams so a team without open conversations still shows, and conversations of
+     * no team (or of a team the actor is not in, where one is theirs) still count in the totals.
+     */
     async queueCounts(actor: Actor): Promise<QueueCounts> {
-      const rows: Array<Record<string, unknown>> = await db('conversations as cv')
+      const perTeam = db('conversations as cv')
         .whereNot('cv.status', 'resolved')
         .whereNotNull('cv.last_message_at')
         .modify(visibleTo(db, actor))
@@ -118,26 +123,29 @@ export function createDashboardService({ db, clock = Date.now }: { db: Knex; clo
           db.raw('count(*) filter (where cv.escalation_level >= 2) as escalated'),
           db.raw('count(*) as open'),
         );
-      const teamsQuery = db('teams')
-        .orderBy([{ column: 'name' }, { column: 'id' }])
-        .select('id', 'name');
-      if (!isManager(actor)) {
-        teamsQuery.whereIn('id', db('team_members').select('team_id').where('user_id', actor.id));
-      }
-      const teams: Array<{ id: string; name: string }> = await teamsQuery;
+      const teams = db('teams').select('id', 'name');
+      if (!isManager(actor)) teams.whereIn('id', db('team_members').select('team_id').where('user_id', actor.id));
+      const rows: Array<Record<string, unknown>> = await db
+        .with('per_team', perTeam)
+        .with('shown', teams)
+        .from('per_team as c')
+        .fullOuterJoin('shown as t', 't.id', 'c.team_id')
+        .orderBy([{ column: 't.name' }, { column: 't.id' }])
+        .select('t.id', 't.name', 'c.mine', 'c.unassigned', 'c.escalated', 'c.open');
       const sum = (key: string) => rows.reduce((n, r) => n + Number(r[key] ?? 0), 0);
-      const byTeam = new Map(rows.map((r) => [r.team_id as string | null, r]));
       return {
         mine: sum('mine'),
         unassigned: sum('unassigned'),
         escalated: sum('escalated'),
         all: sum('open'),
-        teams: teams.map((t) => ({
-          id: t.id,
-          name: t.name,
-          open: Number(byTeam.get(t.id)?.open ?? 0),
-          unassigned: Number(byTeam.get(t.id)?.unassigned ?? 0),
-        })),
+        teams: rows
+          .filter((r) => r.id !== null)
+          .map((r) => ({
+            id: r.id as string,
+            name: r.name as string,
+            open: Number(r.open ?? 0),
+            unassigned: Number(r.unassigned ?? 0),
+          })),
       };
     },
 

@@ -3,6 +3,7 @@
  * workflow's projection; the user may only read theirs and mark them read.
  */
 import type { Knex } from 'knex';
+import type { Availability } from '../../db/models';
 import { z } from 'zod';
 import { notFound } from '../http/errors';
 import { isUuid } from './access';
@@ -25,17 +26,24 @@ export interface NotificationView {
 export function createNotificationsService({ db }: { db: Knex }) {
   return {
     /**
-     * How many are unread, counted up to `upTo` (the badge shows "99+" beyond): every page's
-     * layout asks on every refresh, so it reads index entries, never the rows' bodies.
+     * What every page's layout shows of the signed-in user: their availability, and how many of
+     * their notifications are unread, counted up to `upTo` (the badge shows "99+" beyond). Asked on
+     * every refresh, so it is one statement that reads index entries, never notification bodies.
      */
-    async countUnread(actor: Actor, { upTo = 100 }: { upTo?: number } = {}): Promise<number> {
-      const unread = db('notifications')
-        .where('user_id', actor.id)
-        .whereNull('read_at')
+    async signedInStatus(
+      actor: Actor,
+      { upTo = 100 }: { upTo?: number } = {},
+    ): Promise<{ availability: Availability; unreadCount: number }> {
+      const unread = db('notifications as n')
+        .where('n.user_id', db.ref('u.id'))
+        .whereNull('n.read_at')
         .limit(upTo)
         .select(db.raw('1'));
-      const [row] = await db.from(unread.as('unread')).count<{ n: string }[]>({ n: '*' });
-      return Number(row?.n ?? 0);
+      const row = await db('users as u')
+        .where('u.id', actor.id)
+        .first('u.availability', db.from(unread.as('unread')).count('*').as('unread_count'));
+      if (!row) throw notFound('user not found');
+      return { availability: row.availability, unreadCount: Number(row.unread_count) };
     },
 
     /** Newest first; `nextCursor` pages to older ones. */

@@ -21,15 +21,12 @@ const LIVE_MIN_GAP_MS = 1_000;
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireUser(request, context);
-  const [unreadCount, availability] = await Promise.all([
-    context.services.inbox.countUnread(actor, { upTo: 100 }),
-    context.services.inbox.getAvailability(actor),
-  ]);
+  const { unreadCount, availability } = await context.services.inbox.signedInStatus(actor, { upTo: 100 });
   return {
     actor,
     isManager: isManagerRole(actor),
     unreadCount,
-    availability: availability.availability,
+    availability,
     serverNow: Date.now(),
   };
 }
