@@ -18,6 +18,7 @@ import { hash, verify } from '@node-rs/argon2';
 import type { Knex } from 'knex';
 import type { Role } from '../../db/models';
 import { HttpError } from '../http/errors';
+import { prepared } from './prepared';
 
 export interface Actor {
   id: string;
@@ -196,14 +197,17 @@ export function createAuthService({
   /** The user behind a session row that is still valid, or null. */
   async function sessionRow(id: string) {
     const now = clock();
-    return db('sessions as s')
-      .join('users as u', 'u.id', 's.user_id')
-      .where('s.id', id)
-      .whereNull('u.disabled_at')
-      .where('s.expires_at', '>', new Date(now))
-      .where('s.created_at', '>', new Date(now - absoluteTimeoutMs))
-      .where('s.last_seen_at', '>', new Date(now - idleTimeoutMs))
-      .first('u.id', 'u.email', 'u.name', 'u.role', 's.last_seen_at');
+    return prepared(
+      db('sessions as s')
+        .join('users as u', 'u.id', 's.user_id')
+        .where('s.id', id)
+        .whereNull('u.disabled_at')
+        .where('s.expires_at', '>', new Date(now))
+        .where('s.created_at', '>', new Date(now - absoluteTimeoutMs))
+        .where('s.last_seen_at', '>', new Date(now - idleTimeoutMs))
+        .first('u.id', 'u.email', 'u.name', 'u.role', 's.last_seen_at'),
+      'session_actor',
+    );
   }
 
   return {

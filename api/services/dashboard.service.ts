@@ -10,6 +10,7 @@
 import type { Knex } from 'knex';
 import { isManager, requireManager, visibleTo, openLoadOf } from './access';
 import type { Actor } from './auth.service';
+import { prepared } from './prepared';
 
 export interface QueueCounts {
   mine: number;
@@ -125,13 +126,16 @@ export function createDashboardService({ db, clock = Date.now }: { db: Knex; clo
         );
       const teams = db('teams').select('id', 'name');
       if (!isManager(actor)) teams.whereIn('id', db('team_members').select('team_id').where('user_id', actor.id));
-      const rows: Array<Record<string, unknown>> = await db
-        .with('per_team', perTeam)
-        .with('shown', teams)
-        .from('per_team as c')
-        .fullOuterJoin('shown as t', 't.id', 'c.team_id')
-        .orderBy([{ column: 't.name' }, { column: 't.id' }])
-        .select('t.id', 't.name', 'c.mine', 'c.unassigned', 'c.escalated', 'c.open');
+      const rows: Array<Record<string, unknown>> = await prepared(
+        db
+          .with('per_team', perTeam)
+          .with('shown', teams)
+          .from('per_team as c')
+          .fullOuterJoin('shown as t', 't.id', 'c.team_id')
+          .orderBy([{ column: 't.name' }, { column: 't.id' }])
+          .select('t.id', 't.name', 'c.mine', 'c.unassigned', 'c.escalated', 'c.open'),
+        'queue_counts',
+      );
       const sum = (key: string) => rows.reduce((n, r) => n + Number(r[key] ?? 0), 0);
       return {
         mine: sum('mine'),

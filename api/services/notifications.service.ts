@@ -9,6 +9,7 @@ import { notFound } from '../http/errors';
 import { isUuid } from './access';
 import type { Actor } from './auth.service';
 import { decodeCursor, encodeCursor, exactTimestamp, isoTimestamp, uuid } from './cursor';
+import { prepared } from './prepared';
 
 const newestFirst = z.tuple([isoTimestamp, uuid]);
 const MAX_LIMIT = 100;
@@ -39,9 +40,12 @@ export function createNotificationsService({ db }: { db: Knex }) {
         .whereNull('n.read_at')
         .limit(upTo)
         .select(db.raw('1'));
-      const row = await db('users as u')
-        .where('u.id', actor.id)
-        .first('u.availability', db.from(unread.as('unread')).count('*').as('unread_count'));
+      const row = await prepared(
+        db('users as u')
+          .where('u.id', actor.id)
+          .first('u.availability', db.from(unread.as('unread')).count('*').as('unread_count')),
+        'signed_in_status',
+      );
       if (!row) throw notFound('user not found');
       return { availability: row.availability, unreadCount: Number(row.unread_count) };
     },

@@ -117,6 +117,42 @@ describe('the inbox list order', () => {
     expect(seen.length).toBeGreaterThan(4);
   });
 
+  it('sends a page as one statement, named for its shape, with the team’s and the owner’s names', async () => {
+    const sent: Array<string | undefined> = [];
+    const listen = (q: { options?: { name?: string } }) => sent.push(q.options?.name);
+    database.db.on('query', listen);
+    let pages: Awaited<ReturnType<typeof inbox.listConversations>>[];
+    try {
+      const first = await inbox.listConversations(owner, { queue: 'mine', status: 'any', limit: 4 });
+      const second = await inbox.listConversations(owner, {
+        queue: 'mine',
+        status: 'any',
+        limit: 4,
+        cursor: first.nextCursor!,
+      });
+      const third = await inbox.listConversations(owner, {
+        queue: 'mine',
+        status: 'any',
+        limit: 4,
+        cursor: second.nextCursor!,
+      });
+      pages = [first, second, third];
+    } finally {
+      database.db.removeListener('query', listen);
+    }
+    expect(sent).toHaveLength(3);
+    // Any two pages after a cursor are the same text with other values: one prepared statement.
+    expect(sent[1]).toMatch(/^inbox_list_[0-9a-f]{16}$/);
+    expect(sent[2]).toBe(sent[1]);
+    expect(sent[0]).not.toBe(sent[1]);
+    for (const item of pages.flatMap((p) => p.data)) {
+      expect(item).toMatchObject({
+        team: { id: teamId, name: 'Order desk' },
+        assignee: { id: owner.id, name: 'Olive Owner' },
+      });
+    }
+  });
+
   // Last: it adds conversations on a second channel.
   it('filters by channel and by the contact’s name or number, keeping the order and the names', async () => {
     const db = database.db;

@@ -120,15 +120,24 @@ describe('the sidebar’s queue counts', () => {
     });
   });
 
-  it('sends one statement for it all', async () => {
-    const statements: string[] = [];
-    const listen = (q: { sql: string }) => statements.push(q.sql);
+  it('sends one statement, named for its text so each connection prepares it once', async () => {
+    const sent: Array<{ sql: string; name?: string }> = [];
+    const listen = (q: { sql: string; options?: { name?: string } }) =>
+      sent.push({ sql: q.sql, name: q.options?.name });
     database.db.on('query', listen);
     try {
       await dashboard.queueCounts(agent);
+      await dashboard.queueCounts(agent);
+      await dashboard.queueCounts(owner);
     } finally {
       database.db.removeListener('query', listen);
     }
-    expect(statements).toHaveLength(1);
+    expect(sent).toHaveLength(3);
+    const [first, again, owners] = sent.map((s) => s.name);
+    expect(first).toMatch(/^queue_counts_[0-9a-f]{16}$/);
+    expect(again).toBe(first);
+    // An owner's statement has no team filter: another text, so another name.
+    expect(owners).toMatch(/^queue_counts_/);
+    expect(owners).not.toBe(first);
   });
 });

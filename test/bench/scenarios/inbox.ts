@@ -139,13 +139,15 @@ export async function seed(db: Knex, n: number, perConversation: number, log: (l
 interface Captured {
   sql: string;
   bindings: readonly unknown[];
+  /** The prepared statement's name, when the product sends it as one (api/services/prepared.ts). */
+  name?: string;
 }
 
 /** Runs `fn` while recording every statement knex sends. */
 async function capture(db: Knex, fn: () => Promise<unknown>): Promise<Captured[]> {
   const seen: Captured[] = [];
-  const listener = (q: { sql: string; bindings?: readonly unknown[] }) =>
-    seen.push({ sql: q.sql, bindings: q.bindings ?? [] });
+  const listener = (q: { sql: string; bindings?: readonly unknown[]; options?: { name?: string } }) =>
+    seen.push({ sql: q.sql, bindings: q.bindings ?? [], name: q.options?.name });
   db.on('query', listener);
   try {
     await fn();
@@ -159,9 +161,10 @@ async function capture(db: Knex, fn: () => Promise<unknown>): Promise<Captured[]
 type Paired = Summary & { rawP95: number; rawSamples: number[] };
 
 /**
- * Re-runs the statements as knex sent them ($n placeholders) on one plain pg connection, each run
- * right after a run of Q_raw on the same connection: both see the same moments of a shared
- * machine, so their ratio compares the queries, not two different minutes.
+ * Re-runs the statements as knex sent them ($n placeholders, and prepared under the same name when
+ * the product prepares them) on one plain pg connection, each run right after a run of Q_raw on
+ * the same connection: both see the same moments of a shared machine, so their ratio compares the
+ * queries, not two different minutes.
  */
 async function timeStatements(sql: pg.Client, statements: Captured[], qRaw: string): Promise<Paired> {
   const product: number[] = [];
@@ -170,7 +173,7 @@ async function timeStatements(sql: pg.Client, statements: Captured[], qRaw: stri
     const t0 = performance.now();
     await sql.query(qRaw);
     const t1 = performance.now();
-    for (const s of statements) await sql.query(s.sql, s.bindings as unknown[]);
+    for (const s of statements) await sql.query({ name: s.name, text: s.sql, values: s.bindings as unknown[] });
     const t2 = performance.now();
     // The first ten warm the connection and the caches.
     if (i < 10) continue;
