@@ -70,6 +70,8 @@ const workerEnvSchema = baseEnvSchema.extend({
   WHATSAPP_PAIR_BURST: z.coerce.number().int().min(1).max(45).default(3),
   /** Workflow tasks the worker runs at once (create-worker.ts explains the default of 40). */
   WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(1).max(500).optional(),
+  /** Threads that run workflow code (create-worker.ts explains the default). */
+  WORKER_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(16).optional(),
   /** The approved utility template for agents' WhatsApp alerts, parameters [title, body]. */
   AGENT_NOTIFY_TEMPLATE: z
     .string()

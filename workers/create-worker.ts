@@ -14,7 +14,10 @@ export interface InboxWorkerOptions {
   workflowBundlePath?: string;
   tuning?: Pick<
     WorkerOptions,
-    'maxCachedWorkflows' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions'
+    | 'maxCachedWorkflows'
+    | 'maxConcurrentActivityTaskExecutions'
+    | 'maxConcurrentWorkflowTaskExecutions'
+    | 'workflowThreadPoolSize'
   >;
 }
 

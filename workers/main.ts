@@ -77,9 +77,12 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundlePath: bundle,
-    ...(config.WORKER_WORKFLOW_TASK_SLOTS && {
-      tuning: { maxConcurrentWorkflowTaskExecutions: config.WORKER_WORKFLOW_TASK_SLOTS },
-    }),
+    tuning: {
+      ...(config.WORKER_WORKFLOW_TASK_SLOTS && {
+        maxConcurrentWorkflowTaskExecutions: config.WORKER_WORKFLOW_TASK_SLOTS,
+      }),
+      ...(config.WORKER_WORKFLOW_THREADS && { workflowThreadPoolSize: config.WORKER_WORKFLOW_THREADS }),
+    },
     deps: {
       db,
       channels: createChannelRegistry({

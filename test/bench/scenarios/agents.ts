@@ -4,7 +4,8 @@
  * a session cookie, the way the browser does after its first page load: a Remix data request
  * (`/inbox/<queue>.data`, the single-fetch revalidation that live events and sidebar clicks make).
  * The warm-up loads each queue as a full document first. Phases: agents alone (idle list latency), agents during 50% of figure 1,
- * and agents during 100% of figure 1 (does ingest hold up with agents connected).
+ * and agents during 90% of figure 1 (is that rate still sustained, by figure 1's own definition,
+ * with the agents connected: the target's "ingest at least 0.9 × figure 1").
  */
 import http from 'node:http';
 import path from 'node:path';
@@ -150,21 +151,19 @@ async function run(ctx: BenchContext): Promise<void> {
     );
     const [full, fullStep] = await Promise.all([
       serverView(base, () => refreshLoop(base, agents, sizes.agentPhaseS)),
-      ingestStep(ctx, world, { rate: f1, durationS: sizes.agentPhaseS, tag: 'full', quiet: true }),
+      ingestStep(ctx, world, { rate: 0.9 * f1, durationS: sizes.agentPhaseS, tag: 'full', quiet: true }),
     ]);
     log(
-      `  agents at 100% ingest: list ${fmtSummary(full.list)}; ${describeServer(full)}; ingest ${describeStep(fullStep)}`,
+      `  agents at 90% of figure 1: list ${fmtSummary(full.list)}; ${describeServer(full)}; ingest ${describeStep(fullStep)}`,
     );
     for (const a of agents) a.sse?.destroy();
-    const ingestHolds =
-      fullStep.failed === 0 &&
-      fullStep.visible >= fullStep.acked &&
-      fullStep.drainS <= 5 &&
-      fullStep.delivered >= 0.9 * f1;
+    // Sustained as figure 1 means it (every message acknowledged and visible, webhook→visible p95
+    // under 1 s, drained): delivering the rate with seconds of lag would not be holding up.
+    const ingestHolds = fullStep.sustained;
     ctx.rows.set('8', {
       id: '8',
       ...TARGETS['8']!,
-      product: `list p95 ${fmt(half.list.p95)} ms at 50% ingest vs ${fmt(idle.list.p95)} ms idle (**${fmt(half.list.p95 / idle.list.p95)} ×**); ingest with agents at figure 1's rate: ${fmt(fullStep.delivered)} msg/s delivered, webhook→visible p95 ${fmt(fullStep.e2e.p95)} ms (**${fmt(fullStep.delivered / f1)} × figure 1**)`,
+      product: `list p95 ${fmt(half.list.p95)} ms at 50% ingest vs ${fmt(idle.list.p95)} ms idle (**${fmt(half.list.p95 / idle.list.p95)} ×**); ingest with agents at 0.9 × figure 1: ${fmt(fullStep.delivered)} msg/s delivered, webhook→visible p95 ${fmt(fullStep.e2e.p95)} ms, **${fullStep.sustained ? 'sustained' : 'not sustained'}** (${fmt(fullStep.delivered / f1)} × figure 1)`,
       raw: '',
       ratio: '',
       met: half.list.p95 <= 2 * idle.list.p95 && ingestHolds,
@@ -174,7 +173,7 @@ async function run(ctx: BenchContext): Promise<void> {
         `50% ingest (${fmt(0.5 * f1)} msg/s): list ${fmtSummary(half.list)}, ${half.errors} errors; ${describeServer(half)}; ${eventsHalf} live events delivered to the streams; ingest ${describeStep(halfStep)}`,
         `Postgres during the idle phase (pg_stat_statements, by total time): ${idleStatements.join(' | ')}`,
         `Postgres during the 50% phase: ${halfStatements.join(' | ')}`,
-        `100% ingest (${fmt(f1)} msg/s): list ${fmtSummary(full.list)}, ${full.errors} errors; ${describeServer(full)}; ingest ${describeStep(fullStep)}`,
+        `90% of figure 1 (${fmt(0.9 * f1)} msg/s): list ${fmtSummary(full.list)}, ${full.errors} errors; ${describeServer(full)}; ingest ${describeStep(fullStep)}`,
       ],
     });
   } finally {
