@@ -70,7 +70,10 @@ const workerEnvSchema = baseEnvSchema.extend({
   WHATSAPP_PAIR_BURST: z.coerce.number().int().min(1).max(45).default(3),
   /** Workflow tasks the worker runs at once (create-worker.ts explains the default of 40). */
   WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(1).max(500).optional(),
-  /** Threads that run workflow code (create-worker.ts explains the default). */
+  /**
+   * Threads that run workflow code; the SDK's default is 1. Two were measured against one on this
+   * 2-core machine's ingest (BENCHMARKS.md, 2026-11-25 15:02): no higher sustained rate, so 1 stays.
+   */
   WORKER_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(16).optional(),
   /** The approved utility template for agents' WhatsApp alerts, parameters [title, body]. */
   AGENT_NOTIFY_TEMPLATE: z

@@ -3,8 +3,8 @@
  * workflow's projection; the user may only read theirs and mark them read.
  */
 import type { Knex } from 'knex';
-import type { Availability } from '../../db/models';
 import { z } from 'zod';
+import type { Availability } from '../../db/models';
 import { notFound } from '../http/errors';
 import { isUuid } from './access';
 import type { Actor } from './auth.service';
