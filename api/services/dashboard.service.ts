@@ -10,7 +10,7 @@
 import type { Knex } from 'knex';
 import { isManager, requireManager, visibleTo, openLoadOf } from './access';
 import type { Actor } from './auth.service';
-import { prepared } from './prepared';
+import { prepared, whereOpen } from './prepared';
 
 export interface QueueCounts {
   mine: number;
@@ -113,7 +113,7 @@ export function createDashboardService({ db, clock = Date.now }: { db: Knex; clo
      */
     async queueCounts(actor: Actor): Promise<QueueCounts> {
       const perTeam = db('conversations as cv')
-        .whereNot('cv.status', 'resolved')
+        .modify(whereOpen('cv'))
         .whereNotNull('cv.last_message_at')
         .modify(visibleTo(db, actor))
         .groupBy('cv.team_id')

@@ -18,7 +18,7 @@ import { createConversationActions } from './conversation-actions.service';
 import { decodeCursor, encodeCursor, exactTimestamp, isoTimestamp, uuid } from './cursor';
 import { createDashboardService } from './dashboard.service';
 import { createNotificationsService } from './notifications.service';
-import { prepared } from './prepared';
+import { prepared, whereOpen } from './prepared';
 import { createSettingsService } from './settings.service';
 import { createWorkspaceService } from './workspace.service';
 
@@ -186,14 +186,15 @@ export function createInboxService({ db, temporal, clock, slaDefaultTiersMs }: I
       actor: Actor,
       opts: ListConversationsOptions = {},
     ): Promise<{ data: ConversationListItem[]; nextCursor: string | null }> {
-      const limit = Math.min(Math.max(opts.limit ?? 50, 1), MAX_LIMIT);
+      const limit = Math.trunc(Math.min(Math.max(opts.limit ?? 50, 1), MAX_LIMIT));
       const q = db('conversations as cv')
         .select(LIST_COLUMNS.map((c) => `cv.${c}`))
         .select(exactTimestamp(db, 'cv.last_message_at', 'cursor_last'))
         .whereNotNull('cv.last_message_at')
         .modify(visibleTo(db, actor))
         .orderBy(URGENCY_ORDER)
-        .limit(limit + 1);
+        // The page size as a literal, so the prepared statement keeps one plan (prepared.ts).
+        .limit(limit + 1, { skipBinding: true });
       const queue = opts.queue ?? 'all';
       /** The column a queue is equal on, where its index starts with it (see the cursor below). */
       let queueKey: { column: string; value: string } | null = null;
@@ -201,15 +202,15 @@ export function createInboxService({ db, temporal, clock, slaDefaultTiersMs }: I
         queueKey = { column: 'cv.assignee_id', value: actor.id };
         q.where(queueKey.column, queueKey.value);
       }
-      if (queue === 'unassigned') q.whereNull('cv.assignee_id').whereNot('cv.status', 'resolved');
-      if (queue === 'escalated') q.where('cv.escalation_level', '>=', 2).whereNot('cv.status', 'resolved');
+      if (queue === 'unassigned') q.whereNull('cv.assignee_id').modify(whereOpen('cv'));
+      if (queue === 'escalated') q.where('cv.escalation_level', '>=', 2).modify(whereOpen('cv'));
       if (queue.startsWith('team:')) {
         const teamId = queue.slice('team:'.length);
         if (!isUuid(teamId)) throw new HttpError('bad_request', 'queue: not a team id');
         queueKey = { column: 'cv.team_id', value: teamId };
         q.where(queueKey.column, queueKey.value);
       }
-      if (opts.status === 'open') q.whereNot('cv.status', 'resolved');
+      if (opts.status === 'open') q.modify(whereOpen('cv'));
       else if (opts.status && opts.status !== 'any') q.where('cv.status', opts.status);
       if (opts.channel) q.whereIn('cv.channel_id', db('channels').select('id').where('kind', opts.channel));
       const search = opts.q?.trim();

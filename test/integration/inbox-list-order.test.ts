@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { createInboxService } from '../../api/services/inbox.service';
 import { createTestDatabase, type TestDatabase } from '../support/db';
+import { keptPlan } from '../support/plans';
 import { upsertChannel, upsertTeam, upsertUser } from '../support/factories';
 
 describe('the inbox list order', () => {
@@ -151,6 +152,16 @@ describe('the inbox list order', () => {
         assignee: { id: owner.id, name: 'Olive Owner' },
       });
     }
+  });
+
+  it('keeps one plan for an open queue’s pages, and it reads the open conversations’ index', async () => {
+    const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+    const { genericRuns, plan } = await keptPlan(database.url, (db) =>
+      createInboxService({ db, temporal }).listConversations(owner, { queue: 'unassigned', status: 'open', limit: 4 }),
+    );
+    // Postgres plans the first runs for their values, then keeps one plan: no planning per page.
+    expect(genericRuns).toBeGreaterThan(0);
+    expect(plan).toContain('conversations_open_unassigned_list_idx');
   });
 
   // Last: it adds conversations on a second channel.

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createDashboardService } from '../../api/services/dashboard.service';
 import type { Actor } from '../../api/services/auth.service';
 import { createTestDatabase, type TestDatabase } from '../support/db';
+import { keptPlan } from '../support/plans';
 import { addMember, upsertChannel, upsertTeam, upsertUser } from '../support/factories';
 
 describe('the sidebar’s queue counts', () => {
@@ -139,5 +140,13 @@ describe('the sidebar’s queue counts', () => {
     // An owner's statement has no team filter: another text, so another name.
     expect(owners).toMatch(/^queue_counts_/);
     expect(owners).not.toBe(first);
+  });
+
+  it('keeps one plan for the counts, and it reads an index of open conversations', async () => {
+    const { genericRuns, plan } = await keptPlan(database.url, (db) =>
+      createDashboardService({ db }).queueCounts(agent),
+    );
+    expect(genericRuns).toBeGreaterThan(0);
+    expect(plan).toMatch(/conversations_open_\w+_idx/);
   });
 });
