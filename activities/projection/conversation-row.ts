@@ -24,21 +24,32 @@ export function snapshotColumns(snapshot: ConversationSnapshot) {
 
 /**
  * Moves the conversations row to `snapshot` only when it is newer (DESIGN §1): a retried or
- * reordered write of an older version changes nothing.
+ * reordered write of an older version changes nothing. The update alone, for a statement that
+ * makes it one of its parts (`returning` tells whether it moved the row).
  */
+export function snapshotUpdate(
+  db: Knex.Transaction | Knex,
+  conversationId: string,
+  snapshot: ConversationSnapshot,
+  lastMessage?: { preview: string; author: string },
+): Knex.QueryBuilder {
+  return db('conversations')
+    .where({ id: conversationId })
+    .andWhere('version', '<', snapshot.version)
+    .update({
+      ...snapshotColumns(snapshot),
+      ...(lastMessage ? { last_message_preview: lastMessage.preview, last_message_author: lastMessage.author } : {}),
+      updated_at: db.fn.now(),
+    });
+}
+
+/** Applies `snapshotUpdate`; true when the row moved to the snapshot's version. */
 export async function applySnapshot(
   trx: Knex.Transaction | Knex,
   conversationId: string,
   snapshot: ConversationSnapshot,
   lastMessage?: { preview: string; author: string },
 ): Promise<boolean> {
-  const updated = await trx('conversations')
-    .where({ id: conversationId })
-    .andWhere('version', '<', snapshot.version)
-    .update({
-      ...snapshotColumns(snapshot),
-      ...(lastMessage ? { last_message_preview: lastMessage.preview, last_message_author: lastMessage.author } : {}),
-      updated_at: trx.fn.now(),
-    });
+  const updated: number = await snapshotUpdate(trx, conversationId, snapshot, lastMessage);
   return updated > 0;
 }

@@ -7,7 +7,10 @@
  * assignee, the notified user); never message text. Postgres refuses a NOTIFY payload of 8000
  * bytes or more, so notification titles and bodies are trimmed. Publishing happens outside the
  * write transaction and is best effort: a failed NOTIFY is logged and the write still counts
- * (the page catches up on its next load).
+ * (the page catches up on its next load). The one exception is the hottest write, a customer
+ * message (`notifyWhen`): its events are part of its one statement, which Postgres delivers at
+ * commit just the same; the NOTIFY failure that could fail it, a payload over the limit, is ruled
+ * out before the statement is sent.
  */
 import type { Knex } from 'knex';
 import { log as activityLog } from '@temporalio/activity';
@@ -100,6 +103,25 @@ export async function publishLive(db: Knex, events: readonly LiveEvent[], warn: 
       events: payloads.length,
     });
   }
+}
+
+/**
+ * NOTIFY as a column of a write statement: each event goes out when its condition (SQL over the
+ * statement's own parts, written by the caller) holds, in the order given, when the statement
+ * commits. Saves the write its own NOTIFY round trip (issue #6). Events too large to send are
+ * left out before the statement runs, as publishLive drops them.
+ */
+export function notifyWhen(db: Knex, events: ReadonlyArray<{ event: LiveEvent; when: string }>): Knex.Raw {
+  const sendable = events.flatMap(({ event, when }) => {
+    const payload = livePayload(event);
+    return payload === null ? [] : [{ payload, when }];
+  });
+  if (sendable.length === 0) return db.raw('0 as notified');
+  const rows = sendable.map(({ when }, i) => `select ?::text as payload, ${i} as n where ${when}`).join(' union all ');
+  return db.raw(
+    `(select count(*) from (select pg_notify(?, e.payload) from (${rows}) e order by e.n) sent) as notified`,
+    [LIVE_CHANNEL, ...sendable.map((s) => s.payload)],
+  );
 }
 
 /** The activity logger inside an activity; stderr elsewhere (the webhook path in the web process). */

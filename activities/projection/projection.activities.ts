@@ -8,12 +8,12 @@ import type { Knex } from 'knex';
 import type { ActivityDeps } from '../deps';
 import type { InboundReaction } from '../channels/types';
 import { describeContent } from '../channels/describe';
-import { applySnapshot, snapshotColumns } from './conversation-row';
+import { applySnapshot, snapshotColumns, snapshotUpdate } from './conversation-row';
 import { previewText } from '../channels/describe';
 import { loadAiSettings } from '../ai/settings';
 import type { SlaPolicy } from '../../workflows/conversation/sla';
 import { recordEffects } from './effects';
-import { conversationEvent, conversationEventFromRow, publishLive, type LiveEvent } from './live';
+import { conversationEvent, conversationEventFromRow, notifyWhen, publishLive, type LiveEvent } from './live';
 import type {
   RecordChangeInput,
   OpenConversationInput,
@@ -104,7 +104,6 @@ export const createProjectionActivities = ({ db, sla }: Pick<ActivityDeps, 'db' 
    */
   async recordInboundMessage(input: RecordInboundMessageInput): Promise<{ stored: boolean }> {
     const { content } = input;
-    const live: LiveEvent[] = [];
     const visibility = { teamId: input.snapshot.teamId, assigneeId: input.snapshot.assigneeId };
     const message = (messageId: string): LiveEvent => ({
       type: 'message',
@@ -113,6 +112,7 @@ export const createProjectionActivities = ({ db, sla }: Pick<ActivityDeps, 'db' 
       ...visibility,
     });
     if (content.type === 'reaction') {
+      const live: LiveEvent[] = [];
       const reacted = await db.transaction(async (trx) => {
         const targets = await applyContactReaction(trx, input.conversationId, input.channelId, content);
         if (await applySnapshot(trx, input.conversationId, input.snapshot))
@@ -124,37 +124,45 @@ export const createProjectionActivities = ({ db, sla }: Pick<ActivityDeps, 'db' 
       return reacted;
     }
     const shown = describeContent(input.content);
-    const result = await db.transaction(async (trx) => {
-      const inserted = await trx('messages')
-        .insert({
-          id: input.messageId,
-          conversation_id: input.conversationId,
-          channel_id: input.channelId,
-          external_id: input.externalId,
-          direction: 'inbound',
-          author_kind: 'contact',
-          type: shown.type,
-          body: shown.body,
-          content: JSON.stringify(input.content),
-          status: 'received',
-          sent_at: new Date(input.sentAt),
-          reply_to_external_id: input.replyTo ?? null,
-          forwarded: input.frequentlyForwarded ? 'frequently' : input.forwarded ? 'forwarded' : null,
-          referral: input.referral ? JSON.stringify(input.referral) : null,
-        })
-        .onConflict(db.raw('(channel_id, external_id) where external_id is not null'))
-        .ignore()
-        .returning(['id']);
-      const applied = await applySnapshot(trx, input.conversationId, input.snapshot, {
-        preview: shown.preview,
-        author: 'contact',
-      });
-      if (applied) live.push(conversationEvent(input.conversationId, input.snapshot));
-      if (inserted[0]) live.push(message(inserted[0].id));
-      return { stored: inserted.length > 0 };
-    });
-    await publishLive(db, live);
-    return result;
+    // The message, the row's move and their live events in one statement: one round trip instead
+    // of five (BEGIN, insert, update, COMMIT, NOTIFY) for the write of every customer message
+    // (issue #6). A statement is atomic as the transaction was, and Postgres delivers its NOTIFY
+    // when it commits. Both writes run whatever the outer select reads of them.
+    const stored = db('messages')
+      .insert({
+        id: input.messageId,
+        conversation_id: input.conversationId,
+        channel_id: input.channelId,
+        external_id: input.externalId,
+        direction: 'inbound',
+        author_kind: 'contact',
+        type: shown.type,
+        body: shown.body,
+        content: JSON.stringify(input.content),
+        status: 'received',
+        sent_at: new Date(input.sentAt),
+        reply_to_external_id: input.replyTo ?? null,
+        forwarded: input.frequentlyForwarded ? 'frequently' : input.forwarded ? 'forwarded' : null,
+        referral: input.referral ? JSON.stringify(input.referral) : null,
+      })
+      .onConflict(db.raw('(channel_id, external_id) where external_id is not null'))
+      .ignore()
+      .returning('id');
+    const moved = snapshotUpdate(db, input.conversationId, input.snapshot, {
+      preview: shown.preview,
+      author: 'contact',
+    }).returning('id');
+    const [row] = await db
+      .with('stored', stored)
+      .with('moved', moved)
+      .select(
+        db.raw('(select id from stored) as message_id'),
+        notifyWhen(db, [
+          { event: conversationEvent(input.conversationId, input.snapshot), when: 'exists (select 1 from moved)' },
+          { event: message(input.messageId), when: 'exists (select 1 from stored)' },
+        ]),
+      );
+    return { stored: row.message_id !== null };
   },
 
   /** Stores an outgoing message as pending, before the provider is called (STYLE §4). */
