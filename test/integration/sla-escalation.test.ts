@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { replyUpdate, resolveSignal, snoozeSignal, stateQuery } from '../../workflows/conversation/contract';
 import { INBOX_ESCALATION } from '../../workflows/shared/search-attributes';
-import { timersNamed } from '../support/history';
+import { historyEvents, localActivityType, timersNamed } from '../support/history';
 import { requireTestEnv } from '../support/env';
 import { waitFor } from '../support/wait-for';
 import { addAgent, startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
@@ -88,6 +88,14 @@ describe('SLA escalation', () => {
     }
     const projected = await stack.conversationRow('4470001');
     expect(projected).toMatchObject({ escalation_level: 3, priority: 'urgent' });
+
+    // Each tier is written in the workflow task its timer fired in (issue #6): the main loop's
+    // local activity, never an activity task and a second workflow task.
+    const events = await historyEvents(handle);
+    const afterFirstTier = events.slice(events.findIndex((e) => e.timerFiredEventAttributes));
+    const scheduled = afterFirstTier.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
+    expect(scheduled).not.toContain('recordChange');
+    expect(afterFirstTier.filter((e) => localActivityType(e) === 'recordChange').length).toBeGreaterThanOrEqual(3);
   });
 
   it('cancels the priority and manager tiers when an agent answers after the standard tier', async () => {

@@ -160,13 +160,18 @@ export interface AddNoteResult {
   noteId: string;
 }
 
-/** A signal as the workflow queues it: processed in arrival order by its main loop. */
+/**
+ * A signal as the workflow queues it, or an SLA tier its clock found due: processed in arrival
+ * order by its main loop.
+ */
 export type ConversationCommand =
   | { kind: 'inbound'; message: InboundMessage }
   | { kind: 'handover'; input: HandoverInput }
   | { kind: 'tag' | 'untag'; tags: string[]; by: Actor }
   | { kind: 'snooze'; until: number; by: Actor }
-  | { kind: 'resolve' | 'reopen'; by: Actor };
+  | { kind: 'resolve' | 'reopen'; by: Actor }
+  /** The tier `level` of the waiting period that began at `since` came due at `dueAt`. */
+  | { kind: 'slaDue'; since: number; level: 1 | 2 | 3; dueAt: number };
 
 /** WhatsApp's text limit (WIRE.md §2.2). */
 export const MAX_REPLY_LENGTH = 4096;

@@ -122,6 +122,15 @@ const INBOUND_LOCAL_ACTIVITY_PATCH = 'inbound-message-local-activity';
  */
 const LEAN_MAIN_LOOP_PATCH = 'lean-main-loop';
 
+/**
+ * Since this patch, the SLA clock hands a tier that came due to the main loop, which writes the
+ * escalation with its local activities, in the workflow task the tier's timer fired in (issue #6:
+ * the 1,000-deadline burst cost an activity task and a second workflow task per escalation). The
+ * clock only decides when: local writes of its own, beside the main loop's, failed replay in the
+ * interleaving test (non-determinism between their commands), as handler writes once did.
+ */
+const SLA_DUE_TO_MAIN_LOOP_PATCH = 'sla-due-to-main-loop';
+
 /** What the main loop reads and writes as it applies a change, as ordinary or local activities. */
 type MainLoopActivities = Pick<typeof projection, 'recordChange' | 'chooseRoutingRule'>;
 const ORDINARY: MainLoopActivities = {
@@ -630,6 +639,10 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
         return apply(resolved(requireState(), command.by, now), via);
       case 'reopen':
         return apply(reopened(requireState(), command.by, now), via);
+      case 'slaDue':
+        // A tier of a period that has since ended (an agent answered first) is not an escalation.
+        if (requireState().slaSince !== command.since) return;
+        return apply(escalated(requireState(), command.level, command.dueAt, now), via);
     }
   }
 
@@ -639,7 +652,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
   /**
    * The SLA clock (DESIGN §3): for each waiting period, the three tiers as named durable timers.
    * A timer ends early, cancelled, the moment the period ends (an agent answers, the conversation
-   * is pending, snoozed or resolved); each tier fires at most once per period.
+   * is pending, snoozed or resolved); each tier fires at most once per period. A tier that fires is
+   * handed to the main loop, which writes the escalation (SLA_DUE_TO_MAIN_LOOP_PATCH).
    */
   async function runSlaClock(): Promise<never> {
     for (;;) {
@@ -659,7 +673,13 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
         // condition() is true when the period ended first; false when the named timer fired.
         if (waitMs > 0 && (await condition(() => !inPeriod(), waitMs, { summary: tier.name }))) break;
         if (!inPeriod()) break;
-        await apply(escalated(requireState(), tier.level, dueAt, Date.now()));
+        if (patched(SLA_DUE_TO_MAIN_LOOP_PATCH)) {
+          commands.push({ kind: 'slaDue', since, level: tier.level, dueAt });
+          // The next tier's timer starts once the main loop wrote this one (or the period ended).
+          await condition(() => !inPeriod() || requireState().escalationLevel >= tier.level);
+        } else {
+          await apply(escalated(requireState(), tier.level, dueAt, Date.now()));
+        }
       }
       await condition(() => !inPeriod());
     }
