@@ -6,7 +6,7 @@ import pino from 'pino';
 import { createInstagramAdapter } from '../activities/channels/instagram';
 import { createMessengerAdapter } from '../activities/channels/messenger';
 import { createWhatsAppAdapter } from '../activities/channels/whatsapp';
-import { createDb } from '../db/knexfile';
+import { createDb, createListDb } from '../db/knexfile';
 import { ConfigError } from '../workers/config';
 import { loadWebConfig } from './config';
 import { HttpError } from './http/errors';
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     throw reason;
   });
   const db = createDb(config.DATABASE_URL);
+  const listDb = createListDb(config.DATABASE_URL);
   const temporal = connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
   const metrics = createMetrics();
   const live = createLiveService({
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
   });
   const app = await createServer({
     db,
+    listDb,
     temporal,
     log,
     metrics,
@@ -89,7 +91,7 @@ async function main(): Promise<void> {
     void live.stop();
     server.close(async () => {
       await temporal.connection.close();
-      await db.destroy();
+      await Promise.all([db.destroy(), listDb.destroy()]);
       process.exit(0);
     });
     server.closeIdleConnections();

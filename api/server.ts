@@ -32,6 +32,8 @@ import type { LiveService } from './services/live.service';
 
 export interface ServerDeps {
   db: Knex;
+  /** The inbox list's own pool (db/knexfile.ts createListDb); `db` when not given. */
+  listDb?: Knex;
   temporal: Client;
   log: Logger;
   whatsapp: ChannelAdapter;
@@ -68,7 +70,7 @@ export interface ServerDeps {
 export async function createServer(deps: ServerDeps): Promise<Express> {
   const { db, temporal, log, config } = deps;
   const auth = createAuthService({ db, log, ...config.auth });
-  const inbox = createInboxService({ db, temporal, slaDefaultTiersMs: config.slaDefaultTiersMs });
+  const inbox = createInboxService({ db, listDb: deps.listDb, temporal, slaDefaultTiersMs: config.slaDefaultTiersMs });
   const ingest = createIngestService({ db, temporal, taskQueue: config.taskQueue, log });
 
   const app = express();

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import type { Knex } from 'knex';
 import { createInboxService } from '../../api/services/inbox.service';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { keptPlan } from '../support/plans';
@@ -162,6 +163,28 @@ describe('the inbox list order', () => {
     // Postgres plans the first runs for their values, then keeps one plan: no planning per page.
     expect(genericRuns).toBeGreaterThan(0);
     expect(plan).toContain('conversations_open_unassigned_list_idx');
+  });
+
+  it('serves every deep page of the All queue from one plan on the list’s pool, with the same rows', async () => {
+    const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+    const all = { queue: 'all', status: 'open', limit: 4 } as const;
+    const { nextCursor } = await createInboxService({ db: database.db, temporal }).listConversations(owner, all);
+    expect(nextCursor).not.toBeNull();
+    const deepPage = (db: Knex) =>
+      createInboxService({ db, listDb: db, temporal }).listConversations(owner, { ...all, cursor: nextCursor! });
+    const pages: Array<{ pool: string; ids: string[] }> = [];
+    const sendAndKeep = (pool: string) => async (db: Knex) =>
+      pages.push({ pool, ids: (await deepPage(db)).data.map((c) => c.id) });
+    const ordinary = await keptPlan(database.url, sendAndKeep('default'));
+    const list = await keptPlan(database.url, sendAndKeep('list'), { pool: 'list' });
+    // Postgres plans at least the first five runs for their values; the list's pool never does.
+    expect(ordinary.genericRuns).toBeLessThanOrEqual(3);
+    expect(list.genericRuns).toBe(8);
+    expect(list.plan).toContain('conversations_list_idx');
+    const open = new Set(await database.db('conversations').whereNot('status', 'resolved').pluck('id'));
+    const ids = pages[0]!.ids;
+    expect(ids).toEqual(expected.filter((id) => open.has(id)).slice(4, 8));
+    for (const page of pages) expect(page.ids).toEqual(ids);
   });
 
   // Last: it adds conversations on a second channel.

@@ -3,7 +3,7 @@
  * whether it kept one plan for every run (a generic plan) and what that plan reads.
  */
 import type { Knex } from 'knex';
-import { createDb } from '../../db/knexfile';
+import { createDb, createListDb } from '../../db/knexfile';
 
 export interface KeptPlan {
   /** Runs Postgres served from the one plan it kept, of `runs`. */
@@ -16,9 +16,14 @@ export interface KeptPlan {
  * Sends the statement `send` makes `runs` times on one connection (so the prepared statement and
  * its counters are the ones read), then explains its generic plan. Sequential scans are ruled out
  * because a test's tables are tiny: what is left shows which indexes the plan is able to use.
+ * `pool: 'list'` opens the connection as the inbox list's pool does (createListDb).
  */
-export async function keptPlan(url: string, send: (db: Knex) => Promise<unknown>, runs = 8): Promise<KeptPlan> {
-  const db = createDb(url, { min: 1, max: 1 });
+export async function keptPlan(
+  url: string,
+  send: (db: Knex) => Promise<unknown>,
+  { runs = 8, pool = 'default' }: { runs?: number; pool?: 'default' | 'list' } = {},
+): Promise<KeptPlan> {
+  const db = pool === 'list' ? createListDb(url, { min: 1, max: 1 }) : createDb(url, { min: 1, max: 1 });
   try {
     const sent: Array<{ sql: string; name?: string }> = [];
     const listen = (q: { sql: string; options?: { name?: string } }) =>

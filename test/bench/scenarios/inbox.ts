@@ -6,11 +6,13 @@
  *
  * The SQL is the inbox service's own: listConversations and queueCounts run in-process against
  * the seeded database while knex reports each statement, which is then re-run and timed alone
- * (SQL p95, the same client path as Q_raw). The page loaders (`GET /inbox/mine`, …, with a session
+ * (SQL p95, the same client path as Q_raw; the list's statements on a connection set up as the
+ * web's list pool is, db/knexfile.ts createListDb). The page loaders (`GET /inbox/mine`, …, with a session
  * cookie) are timed over HTTP against the real web process.
  */
 import type { Knex } from 'knex';
 import pg from 'pg';
+import { LIST_CONNECTION_OPTIONS } from '../../../db/knexfile';
 import { createInboxService } from '../../../api/services/inbox.service';
 import type { Actor } from '../../../api/services/auth.service';
 import type { BenchContext, Scenario } from '../lib/context';
@@ -219,6 +221,7 @@ async function run(ctx: BenchContext): Promise<void> {
   let database: BenchDatabase | undefined;
   let app: Awaited<ReturnType<typeof startBenchApp>> | undefined;
   let sql: pg.Client | undefined;
+  let listSql: pg.Client | undefined;
   try {
     database = await createDatabase(ctx.env, 'inbox');
     const { db } = database;
@@ -227,6 +230,9 @@ async function run(ctx: BenchContext): Promise<void> {
     sql = new pg.Client({ connectionString: database.url });
     await sql.connect();
     const client = sql;
+    listSql = new pg.Client({ connectionString: database.url, options: LIST_CONNECTION_OPTIONS });
+    await listSql.connect();
+    const listClient = listSql;
 
     // Q_raw: the inbox index alone, read without touching the table.
     const qRaw =
@@ -280,7 +286,7 @@ async function run(ctx: BenchContext): Promise<void> {
     }[] = [];
     for (const c of cases) {
       const firstSql = await capture(db, () => list(c.actor, c.queue));
-      const first = await timeStatements(client, firstSql, qRaw);
+      const first = await timeStatements(listClient, firstSql, qRaw);
       // Walk the keyset pages to a deep one: 10,000 rows down, or half the queue when it is shorter.
       let cursor: string | undefined;
       let depth = 0;
@@ -293,12 +299,15 @@ async function run(ctx: BenchContext): Promise<void> {
         page = await list(c.actor, c.queue, cursor);
       }
       const deepSql = cursor ? await capture(db, () => list(c.actor, c.queue, cursor)) : firstSql;
-      const deep = await timeStatements(client, deepSql, qRaw);
+      const deep = await timeStatements(listClient, deepSql, qRaw);
       // Plans as evidence wherever a page is over 3 × its Q_raw (the target), or deep is over 1.5 × first.
-      const plans = first.p95 > 3 * first.rawP95 ? (await explain(client, firstSql[0]!)).slice(0, 24) : [];
+      const plans = first.p95 > 3 * first.rawP95 ? (await explain(listClient, firstSql[0]!)).slice(0, 24) : [];
       if (cursor && (deep.p95 > 3 * deep.rawP95 || deep.p95 > 1.5 * first.p95))
-        plans.push('    (deep page:)', ...(await explain(client, deepSql[0]!)).slice(0, 24));
-      const exec = { first: await executionMs(client, firstSql[0]!), deep: await executionMs(client, deepSql[0]!) };
+        plans.push('    (deep page:)', ...(await explain(listClient, deepSql[0]!)).slice(0, 24));
+      const exec = {
+        first: await executionMs(listClient, firstSql[0]!),
+        deep: await executionMs(listClient, deepSql[0]!),
+      };
       results.push({ c, first, deep, depth, cursor, plans, exec, firstSql, deepSql });
       log(
         `  inbox ${c.name}: SQL first page p95 ${fmt(first.p95)} ms, deep (row ${depth}) p95 ${fmt(deep.p95)} ms; ${firstSql.length} statement(s)`,
@@ -406,7 +415,7 @@ async function run(ctx: BenchContext): Promise<void> {
       ratio: `${fmt(worstSqlRatio)} × Q_raw (the worst statement against its paired Q_raw runs)`,
       met: worstSqlRatio <= 3 && worstSql <= 25 && worstPage <= 100 && worstDeepRatio <= 1.5,
       notes: [
-        `${sizes.inboxConversations} conversations (80% resolved, 5% queued, 10% assigned, 5% pending; 3 teams, 21 agents), ${sizes.inboxConversations * sizes.messagesPerConversation} messages; the web's default filter (status open); SQL = the statements listConversations sent, re-run ${RUNS}× each, each run right after a Q_raw run on the same connection; pages = GET with a session cookie, 60× each (the loader also runs queueCounts and the layout's loader).`,
+        `${sizes.inboxConversations} conversations (80% resolved, 5% queued, 10% assigned, 5% pending; 3 teams, 21 agents), ${sizes.inboxConversations * sizes.messagesPerConversation} messages; the web's default filter (status open); SQL = the statements listConversations sent, re-run ${RUNS}× each on a connection set up as the web's list pool (\`${LIST_CONNECTION_OPTIONS}\`), each run right after a Q_raw run on the same connection; pages = GET with a session cookie, 60× each (the loader also runs queueCounts and the layout's loader).`,
         ...results.map(
           (r, i) =>
             `${r.c.name}: SQL first p50 ${fmt(r.first.p50)} / p95 ${fmt(r.first.p95)} ms (paired Q_raw p95 ${fmt(r.first.rawP95)} ms, ${fmt(r.first.p95 / r.first.rawP95)} ×), deep (after ${r.depth} rows) p50 ${fmt(r.deep.p50)} / p95 ${fmt(r.deep.p95)} ms (paired Q_raw p95 ${fmt(r.deep.rawP95)} ms, ${fmt(r.deep.p95 / r.deep.rawP95)} ×); Postgres execution (EXPLAIN ANALYZE) first ${fmt(r.exec.first)} ms, deep ${fmt(r.exec.deep)} ms; page ${r.c.path} p95 ${fmt(pageResults[i]!.first.p95)} ms, deep p95 ${fmt(pageResults[i]!.deep.p95)} ms`,
@@ -448,6 +457,7 @@ async function run(ctx: BenchContext): Promise<void> {
     });
   } finally {
     await sql?.end();
+    await listSql?.end();
     await app?.stop();
     await temporal.stop();
     await database?.drop();
