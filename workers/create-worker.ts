@@ -21,7 +21,11 @@ export interface InboxWorkerOptions {
   >;
 }
 
+/** Workflow task slots unless tuned (WORKER_WORKFLOW_TASK_SLOTS); see below for why 40. */
+const WORKFLOW_TASK_SLOTS = 40;
+
 export function createInboxWorker(opts: InboxWorkerOptions): Promise<Worker> {
+  const { maxConcurrentWorkflowTaskExecutions: slots = WORKFLOW_TASK_SLOTS, ...tuning } = opts.tuning ?? {};
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
@@ -40,10 +44,15 @@ export function createInboxWorker(opts: InboxWorkerOptions): Promise<Worker> {
     // no-op workflow's burst on the same server (issue #6's sla-burst). Slots were once lowered to
     // 10 because a CPU-starved worker timed out its in-process backlog after an outage (issue #7's
     // chaos fix #6); since then a task does about a third of the work, and the chaos run checks it.
-    maxConcurrentWorkflowTaskExecutions: 40,
+    maxConcurrentWorkflowTaskExecutions: slots,
+    // Pollers at half the slots, the SDK's own guideline (its default is 10 whatever the slots).
+    // After a worker freeze or restart every due task waits on the shared queue, not the worker's
+    // sticky one, and only a fifth of the pollers (2 of 10) poll it: with 20, a burst of 1,000 due
+    // SLA tiers drained in 9.9-11.5 s against 12.6-14.7 s with 10 (issue #6, sla-burst, interleaved).
+    maxConcurrentWorkflowTaskPolls: Math.max(2, Math.floor(slots / 2)),
     // About 412 KiB per cached conversation (issue #6's benchmark): 2,000 stay within 1 GB and the
     // figure no longer depends on the heap size the SDK's default derives from.
     maxCachedWorkflows: 2_000,
-    ...opts.tuning,
+    ...tuning,
   });
 }
