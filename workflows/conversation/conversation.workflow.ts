@@ -131,6 +131,16 @@ const LEAN_MAIN_LOOP_PATCH = 'lean-main-loop';
  */
 const SLA_DUE_TO_MAIN_LOOP_PATCH = 'sla-due-to-main-loop';
 
+/**
+ * Since this patch, the SLA clock writes its escalation with an ordinary activity again, as before
+ * SLA_DUE_TO_MAIN_LOOP_PATCH; runs that took the hand-over replay as they ran. The chaos run
+ * (issue #7) found a tier fired twice in one waiting period: a local activity's write commits even
+ * when its workflow task does not (a worker paused past the task's timeout), and the retried task,
+ * with the signals that arrived meanwhile ahead of the timer, wrote the escalation again under
+ * other ids. An ordinary activity is scheduled only by a completed task, so it is written once.
+ */
+const SLA_ESCALATION_ACTIVITY_PATCH = 'sla-escalation-activity-again';
+
 /** What the main loop reads and writes as it applies a change, as ordinary or local activities. */
 type MainLoopActivities = Pick<typeof projection, 'recordChange' | 'chooseRoutingRule'>;
 const ORDINARY: MainLoopActivities = {
@@ -640,7 +650,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       case 'reopen':
         return apply(reopened(requireState(), command.by, now), via);
       case 'slaDue':
-        // A tier of a period that has since ended (an agent answered first) is not an escalation.
+        // Only in runs that took SLA_DUE_TO_MAIN_LOOP_PATCH, replayed as they ran. A tier of a
+        // period that has since ended (an agent answered first) is not an escalation.
         if (requireState().slaSince !== command.since) return;
         return apply(escalated(requireState(), command.level, command.dueAt, now), via);
     }
@@ -652,8 +663,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
   /**
    * The SLA clock (DESIGN §3): for each waiting period, the three tiers as named durable timers.
    * A timer ends early, cancelled, the moment the period ends (an agent answers, the conversation
-   * is pending, snoozed or resolved); each tier fires at most once per period. A tier that fires is
-   * handed to the main loop, which writes the escalation (SLA_DUE_TO_MAIN_LOOP_PATCH).
+   * is pending, snoozed or resolved); each tier fires at most once per period, and its escalation
+   * is written by an ordinary activity (SLA_ESCALATION_ACTIVITY_PATCH).
    */
   async function runSlaClock(): Promise<never> {
     for (;;) {
@@ -673,7 +684,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
         // condition() is true when the period ended first; false when the named timer fired.
         if (waitMs > 0 && (await condition(() => !inPeriod(), waitMs, { summary: tier.name }))) break;
         if (!inPeriod()) break;
-        if (patched(SLA_DUE_TO_MAIN_LOOP_PATCH)) {
+        if (!patched(SLA_ESCALATION_ACTIVITY_PATCH) && patched(SLA_DUE_TO_MAIN_LOOP_PATCH)) {
           commands.push({ kind: 'slaDue', since, level: tier.level, dueAt });
           // The next tier's timer starts once the main loop wrote this one (or the period ended).
           await condition(() => !inPeriod() || requireState().escalationLevel >= tier.level);

@@ -4,13 +4,15 @@
  * - mainLoopLocal: the same writes (and the routing rule read) as local activities, for the main
  *   loop's serial path only: opening the row, customer messages, and the changes the main loop
  *   applies with their routing (issue #6: a follow-up message costs one workflow task and 5 history
- *   events instead of two and 10, and a new conversation is routed within its first task). An SLA
- *   tier that comes due is handed to the main loop and written there too. Never in update handlers
- *   or the clocks themselves: an earlier attempt that made every projection write local hit a
+ *   events instead of two and 10, and a new conversation is routed within its first task). Never in
+ *   update handlers or the clocks: an earlier attempt that made every projection write local hit a
  *   non-determinism error on a worker restart, with handler and clock commands interleaved around
  *   the local results, and so did local writes in the SLA clock (issue #6, the interleaving test's
- *   seed 9999). The interleaving test and the replay fixtures cover bursts with SLA timers and
- *   updates around these writes.
+ *   seed 9999). SLA escalations handed to the main loop's local writes were written twice in the
+ *   chaos run (conversation.workflow.ts SLA_ESCALATION_ACTIVITY_PATCH): a local write commits even
+ *   when its workflow task fails, and the retried task may write it again differently. The
+ *   interleaving test and the replay fixtures cover bursts with SLA timers and updates around
+ *   these writes.
  * - channelSend: bounded attempts; a send that gives up becomes a failed message in the thread.
  * - notify: bounded; an out-of-app notification (WhatsApp to an agent's own number) that keeps
  *   failing is given up: the in-app notification is already in the projection.
