@@ -68,6 +68,7 @@ import {
   type OwnershipResult,
   type ReplyTemplate,
 } from './contract';
+import { causedIds, effectCauses } from './effect-ids';
 import { SLA_TIERS, type SlaPolicy } from './sla';
 import {
   agentReplied,
@@ -141,6 +142,14 @@ const SLA_DUE_TO_MAIN_LOOP_PATCH = 'sla-due-to-main-loop';
  */
 const SLA_ESCALATION_ACTIVITY_PATCH = 'sla-escalation-activity-again';
 
+/**
+ * Since this patch, what the main loop's local activities write (a customer message, the events,
+ * notes and notifications of the changes it applies) has ids named after its cause (effect-ids.ts)
+ * instead of the run's random numbers, so a workflow task retried after its local write committed
+ * writes the same rows again, which the projection ignores. Runs from before replay as they ran.
+ */
+const CAUSED_EFFECT_IDS_PATCH = 'effect-ids-from-causes';
+
 /** What the main loop reads and writes as it applies a change, as ordinary or local activities. */
 type MainLoopActivities = Pick<typeof projection, 'recordChange' | 'chooseRoutingRule'>;
 const ORDINARY: MainLoopActivities = {
@@ -149,7 +158,17 @@ const ORDINARY: MainLoopActivities = {
 };
 
 export async function conversationWorkflow(input: ConversationInput): Promise<void> {
-  const commands: Command[] = [...(input.carriedCommands ?? [])];
+  const commands: Command[] = [];
+  /** Why each command came (the run's n-th signal, the AI's n-th turn): its effects' ids. */
+  const causeOf = new Map<Command, string>();
+  let signalsReceived = 0;
+  const receive = (command: Command) => {
+    if (command.kind !== 'inbound') causeOf.set(command, `signal/${++signalsReceived}`);
+    commands.push(command);
+  };
+  for (const command of input.carriedCommands ?? []) receive(command);
+  const idOf = causedIds(workflowInfo());
+  let aiTurns = 0;
   let state: ConversationState | undefined = input.carried;
   let publishedAttributes = '';
   /** Effects of opening the run that must wait until its first message is stored. */
@@ -161,33 +180,33 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
   // Signals only record their input (malformed payloads are logged and dropped); the main loop acts.
   setHandler(inboundMessageSignal, (message) => {
     if (typeof message?.externalId !== 'string' || !message.contact?.key) return dropped('inboundMessage');
-    commands.push({ kind: 'inbound', message });
+    receive({ kind: 'inbound', message });
   });
   setHandler(handoverSignal, (handoverInput) => {
     const problem = validateHandover(handoverInput);
     if (problem) return dropped('handover', problem);
-    commands.push({ kind: 'handover', input: handoverInput });
+    receive({ kind: 'handover', input: handoverInput });
   });
   setHandler(tagSignal, (tagInput) => {
     const problem = validateTags(tagInput);
     if (problem) return dropped('tag', problem);
-    commands.push({ kind: 'tag', tags: tagInput.tags, by: tagInput.by });
+    receive({ kind: 'tag', tags: tagInput.tags, by: tagInput.by });
   });
   setHandler(untagSignal, (tagInput) => {
     const problem = validateTags(tagInput);
     if (problem) return dropped('untag', problem);
-    commands.push({ kind: 'untag', tags: tagInput.tags, by: tagInput.by });
+    receive({ kind: 'untag', tags: tagInput.tags, by: tagInput.by });
   });
   setHandler(snoozeSignal, (snoozeInput) => {
     const problem = validateSnooze(snoozeInput);
     if (problem) return dropped('snooze', problem);
-    commands.push({ kind: 'snooze', until: snoozeInput.until, by: snoozeInput.by });
+    receive({ kind: 'snooze', until: snoozeInput.until, by: snoozeInput.by });
   });
   setHandler(resolveSignal, (actorInput) => {
-    commands.push({ kind: 'resolve', by: actorInput?.by ?? { kind: 'system' } });
+    receive({ kind: 'resolve', by: actorInput?.by ?? { kind: 'system' } });
   });
   setHandler(reopenSignal, (actorInput) => {
-    commands.push({ kind: 'reopen', by: actorInput?.by ?? { kind: 'system' } });
+    receive({ kind: 'reopen', by: actorInput?.by ?? { kind: 'system' } });
   });
 
   setHandler(stateQuery, () => toView(requireState(), input.channelKind, Date.now()), {
@@ -301,26 +320,36 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
    * Adopts a transition's state at once (before any await, so handlers never act on stale state),
    * publishes it to the Temporal UI, writes it to the projection, then carries out its effects.
    * `via`: the main loop passes its local activities; handlers and the clocks write through ordinary
-   * ones (activity-profiles.ts says why).
+   * ones (activity-profiles.ts says why). `causes`, one per effect, name the ids of what a local
+   * write projects (effect-ids.ts); an ordinary activity's input is in the history, so its ids may
+   * be random.
    */
-  async function apply(change: Change | null, via: MainLoopActivities = ORDINARY): Promise<void> {
+  async function apply(
+    change: Change | null,
+    via: MainLoopActivities = ORDINARY,
+    causes?: readonly string[],
+  ): Promise<void> {
     if (!change) return;
     state = change.state;
     publish(state);
+    const caused = causes !== undefined && patched(CAUSED_EFFECT_IDS_PATCH);
+    const idFor = (i: number) => (caused ? idOf(causes[i]!) : uuid4());
+    const causesOf = (i: number, next: Change | null) =>
+      caused && next ? effectCauses(`${causes[i]}/owner`, next.effects) : undefined;
     const written: ProjectedEffects = { events: [], notes: [], notifications: [] };
-    for (const effect of change.effects) {
+    for (const [i, effect] of change.effects.entries()) {
       if (effect.kind === 'event') {
-        written.events.push({ id: uuid4(), type: effect.type, actor: effect.actor, data: effect.data });
+        written.events.push({ id: idFor(i), type: effect.type, actor: effect.actor, data: effect.data });
       } else if (effect.kind === 'note') {
         written.notes.push({
-          id: uuid4(),
+          id: idFor(i),
           authorKind: effect.author.kind === 'user' ? 'agent' : effect.author.kind,
           authorUserId: effect.author.kind === 'user' ? effect.author.userId : null,
           body: effect.body,
         });
       } else if (effect.kind === 'notify') {
         const { kind: _kind, notification, ...rest } = effect;
-        written.notifications.push({ batchId: uuid4(), kind: notification, ...rest });
+        written.notifications.push({ batchId: idFor(i), kind: notification, ...rest });
       }
     }
     const recorded = await via.recordChange({
@@ -337,10 +366,10 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       .map((n) => n.batchId);
     const anyoneAlerted = (recorded?.whatsappAlertRecipients ?? 1) > 0;
     const alerting = alertBatches.length > 0 && anyoneAlerted ? alertAgentsOnWhatsApp(alertBatches) : undefined;
-    for (const effect of change.effects) {
+    for (const [i, effect] of change.effects.entries()) {
       switch (effect.kind) {
         case 'route':
-          await route(effect.reason, via);
+          await route(effect.reason, via, caused);
           break;
         case 'joinQueue':
           await routing.joinTeamQueue({
@@ -358,7 +387,10 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
           break;
         case 'checkOwner': {
           const owner = await routing.agentAvailability({ userId: effect.userId });
-          if (!owner.online) await apply(ownerUnavailable(requireState(), effect.userId, Date.now()), via);
+          if (!owner.online) {
+            const unavailable = ownerUnavailable(requireState(), effect.userId, Date.now());
+            await apply(unavailable, via, causesOf(i, unavailable));
+          }
           break;
         }
         default:
@@ -380,7 +412,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
   }
 
   /** Routing rules pick a routing workflow; it decides team and owner, as a child run or inline. */
-  async function route(reason: string, via: MainLoopActivities): Promise<void> {
+  async function route(reason: string, via: MainLoopActivities, caused = false): Promise<void> {
     const rule = await via.chooseRoutingRule({
       conversationId: requireState().conversationId!,
       intent: requireState().intent,
@@ -423,20 +455,18 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
         decision = routingFailed(name, err.cause?.message ?? err.message);
       }
     }
-    await apply(
-      routed(
-        requireState(),
-        {
-          teamId: decision.teamId,
-          assigneeId: decision.assigneeId ?? null,
-          autoAssign: decision.autoAssign ?? null,
-          reason: decision.reason,
-          rule: rule.name,
-        },
-        Date.now(),
-      ),
-      via,
+    const change = routed(
+      requireState(),
+      {
+        teamId: decision.teamId,
+        assigneeId: decision.assigneeId ?? null,
+        autoAssign: decision.autoAssign ?? null,
+        reason: decision.reason,
+        rule: rule.name,
+      },
+      Date.now(),
     );
+    await apply(change, via, caused && change ? effectCauses(`route/${n}`, change.effects) : undefined);
   }
 
   /**
@@ -513,7 +543,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       channelId: input.channelId,
       contact: first.contact,
       snapshot: snapshot(fresh),
-      createdEventId: uuid4(),
+      createdEventId: lean && patched(CAUSED_EFFECT_IDS_PATCH) ? idOf('opened') : uuid4(),
     });
     // The default team's policy comes with the row, so the first waiting period loads none. Only
     // for lean runs: an older run that got this result from a newer worker replays as it ran.
@@ -536,7 +566,10 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     // Runs recorded before the write became a local activity replay as they ran.
     const lean = patched(LEAN_MAIN_LOOP_PATCH);
     const { recordInboundMessage } = lean || patched(INBOUND_LOCAL_ACTIVITY_PATCH) ? mainLoopLocal : projection;
+    const caused = lean && patched(CAUSED_EFFECT_IDS_PATCH);
     const effects: Change['effects'] = [];
+    /** One per effect: the customer message that caused it, or the opening of the run. */
+    const causes: string[] = [];
     const writes: Promise<unknown>[] = [];
     const media: string[] = [];
     for (const message of batch) {
@@ -545,7 +578,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       const change = receiveInbound(current, message, Date.now());
       state = change.state;
       effects.push(...change.effects);
-      const messageId = uuid4();
+      causes.push(...effectCauses(`inbound/${message.externalId}`, change.effects));
+      const messageId = caused ? idOf(`message/${message.externalId}`) : uuid4();
       if (message.content.type === 'media') media.push(messageId);
       writes.push(
         recordInboundMessage({
@@ -567,8 +601,11 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     publish(requireState());
     await Promise.all(writes);
     effects.push(...pendingAfterOpen);
+    causes.push(...effectCauses('opened', pendingAfterOpen));
     pendingAfterOpen = [];
-    if (effects.length > 0) await apply({ state: requireState(), effects }, lean ? mainLoopLocal : ORDINARY);
+    if (effects.length > 0) {
+      await apply({ state: requireState(), effects }, lean ? mainLoopLocal : ORDINARY, caused ? causes : undefined);
+    }
     // Meta's media links expire (WIRE.md §2.5): copy the files at once.
     for (const messageId of media) await storeMedia(messageId);
   }
@@ -593,6 +630,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
    * once a human owns the conversation.
    */
   async function respondWithAi(): Promise<void> {
+    const turn = ++aiTurns;
     state = aiStarted(requireState());
     const decision = await draftAiResponse(requireState().conversationId!);
     if (requireState().status !== 'bot') return;
@@ -601,7 +639,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       await sendMessage({ messageId: uuid4(), text: decision.reply, author: { kind: 'ai' }, change });
       return;
     }
-    await handle({
+    const aiHandover: Command = {
       kind: 'handover',
       input: {
         to: { kind: 'routing' },
@@ -609,7 +647,9 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
         by: { kind: 'ai' },
         card: { summary: decision.summary, intent: decision.intent, urgency: decision.urgency },
       },
-    });
+    };
+    causeOf.set(aiHandover, `ai/${turn}`);
+    await handle(aiHandover);
   }
 
   async function draftAiResponse(conversationId: string): Promise<AiDecision> {
@@ -632,28 +672,34 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
   }
 
   async function handle(command: Command): Promise<void> {
-    const now = Date.now();
     if (command.kind === 'inbound') return recordInbound([command.message]);
     // Runs recorded before these writes became local activities replay as they ran.
     const via = patched(LEAN_MAIN_LOOP_PATCH) ? mainLoopLocal : ORDINARY;
+    const change = transition(command, Date.now());
+    const cause = causeOf.get(command);
+    causeOf.delete(command);
+    await apply(change, via, change && cause && via === mainLoopLocal ? effectCauses(cause, change.effects) : undefined);
+  }
+
+  function transition(command: Exclude<Command, { kind: 'inbound' }>, now: number): Change | null {
     switch (command.kind) {
       case 'handover':
-        return apply(handover(requireState(), command.input, now), via);
+        return handover(requireState(), command.input, now);
       case 'tag':
-        return apply(tagged(requireState(), command.tags, command.by, now), via);
+        return tagged(requireState(), command.tags, command.by, now);
       case 'untag':
-        return apply(untagged(requireState(), command.tags, command.by, now), via);
+        return untagged(requireState(), command.tags, command.by, now);
       case 'snooze':
-        return apply(snoozed(requireState(), command.until, command.by, now), via);
+        return snoozed(requireState(), command.until, command.by, now);
       case 'resolve':
-        return apply(resolved(requireState(), command.by, now), via);
+        return resolved(requireState(), command.by, now);
       case 'reopen':
-        return apply(reopened(requireState(), command.by, now), via);
+        return reopened(requireState(), command.by, now);
       case 'slaDue':
         // Only in runs that took SLA_DUE_TO_MAIN_LOOP_PATCH, replayed as they ran. A tier of a
         // period that has since ended (an agent answered first) is not an escalation.
-        if (requireState().slaSince !== command.since) return;
-        return apply(escalated(requireState(), command.level, command.dueAt, now), via);
+        if (requireState().slaSince !== command.since) return null;
+        return escalated(requireState(), command.level, command.dueAt, now);
     }
   }
 

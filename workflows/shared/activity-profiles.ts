@@ -10,9 +10,10 @@
  *   the local results, and so did local writes in the SLA clock (issue #6, the interleaving test's
  *   seed 9999). SLA escalations handed to the main loop's local writes were written twice in the
  *   chaos run (conversation.workflow.ts SLA_ESCALATION_ACTIVITY_PATCH): a local write commits even
- *   when its workflow task fails, and the retried task may write it again differently. The
- *   interleaving test and the replay fixtures cover bursts with SLA timers and updates around
- *   these writes.
+ *   when its workflow task fails, and the retried task may write it again differently. The main
+ *   loop's own writes name their ids after their causes (effect-ids.ts), so a retried task writes
+ *   the same rows again. The interleaving test and the replay fixtures cover bursts with SLA timers
+ *   and updates around these writes.
  * - channelSend: bounded attempts; a send that gives up becomes a failed message in the thread.
  * - notify: bounded; an out-of-app notification (WhatsApp to an agent's own number) that keeps
  *   failing is given up: the in-app notification is already in the projection.
