@@ -86,7 +86,14 @@ describe('routing', () => {
     expect((await routingEvent(row.id))?.data).toMatchObject({ rule: 'Sales keywords' });
     // `to-team` decides from its context alone: the conversation runs it inline, with no child run,
     // and opens with local activities (issue #6).
-    const events = await historyEvents(stack.handle('5550001'));
+    // The row is written by a local activity before its workflow task completes: wait for the task.
+    const events = await waitFor(
+      async () => {
+        const history = await historyEvents(stack.handle('5550001'));
+        return activityRuns(history, 'openConversation') > 0 && history;
+      },
+      { what: 'the opening task in the history' },
+    );
     expect(childWorkflowTypes(events)).toEqual([]);
     expect(activityRuns(events, 'openConversation')).toBe(1);
     expect(
