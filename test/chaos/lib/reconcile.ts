@@ -71,6 +71,9 @@ export interface Reconciliation {
     duplicateSends: number;
     slaEvents: number;
     duplicateSlaEvents: number;
+    /** Routing and ownership events (assigned, unassigned, reopened): how many, how many repeated. */
+    ownershipEvents: number;
+    repeatedOwnershipEvents: number;
     timersDueInOutages: number;
     lateTimers: number;
     missedTimers: number;
@@ -357,6 +360,44 @@ export async function reconcile(opts: {
       }
     }
 
+    // ---- routing and ownership: a change written once ------------------------------------------
+    // The main loop writes these with local activities, whose writes commit even when their
+    // workflow task fails; the retried task must write the same rows (workflows/conversation/
+    // effect-ids.ts). A repeat shows as the same event twice in a row in a conversation's timeline:
+    // a real second routing, release or reopening always has another event between (a handover,
+    // an unassignment, a resolution).
+    const timeline: Array<{
+      id: string;
+      conversation_id: string;
+      type: string;
+      actor_kind: string;
+      actor_user_id: string | null;
+      data: unknown;
+      created_at: Date;
+    }> = await db('events as e')
+      .join('conversations as cv', 'cv.id', 'e.conversation_id')
+      .where('cv.channel_id', opts.channelId)
+      .orderBy([{ column: 'e.conversation_id' }, { column: 'e.created_at' }, { column: 'e.version' }])
+      .select('e.id', 'e.conversation_id', 'e.type', 'e.actor_kind', 'e.actor_user_id', 'e.data', 'e.created_at');
+    const OWNERSHIP = new Set(['assigned', 'unassigned', 'reopened']);
+    let ownershipEvents = 0;
+    let repeatedOwnershipEvents = 0;
+    const fingerprint = (e: (typeof timeline)[number]) =>
+      JSON.stringify([e.conversation_id, e.type, e.actor_kind, e.actor_user_id, e.data]);
+    for (const [i, e] of timeline.entries()) {
+      if (!OWNERSHIP.has(e.type)) continue;
+      ownershipEvents += 1;
+      const before = timeline[i - 1];
+      if (before && fingerprint(before) === fingerprint(e)) {
+        repeatedOwnershipEvents += 1;
+        statsAt(e.created_at.getTime()).duplicates += 1;
+        findings.push({
+          what: 'repeated ownership event',
+          detail: `'${e.type}' written twice in a row for conversation ${e.conversation_id} (${iso(before.created_at.getTime())}, ${iso(e.created_at.getTime())})`,
+        });
+      }
+    }
+
     // ---- tiers that never fired: still overdue in the live state -------------------------------
     let missedTimers = 0;
     const now = Date.now();
@@ -396,6 +437,8 @@ export async function reconcile(opts: {
         duplicateSends,
         slaEvents: slaEvents.length,
         duplicateSlaEvents,
+        ownershipEvents,
+        repeatedOwnershipEvents,
         timersDueInOutages,
         lateTimers,
         missedTimers,
@@ -431,6 +474,7 @@ export function passed(r: Reconciliation): boolean {
     t.duplicateAiReplies === 0 &&
     t.duplicateSends === 0 &&
     t.duplicateSlaEvents === 0 &&
+    t.repeatedOwnershipEvents === 0 &&
     t.lateTimers === 0 &&
     t.missedTimers === 0
   );
