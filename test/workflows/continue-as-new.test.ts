@@ -70,6 +70,12 @@ describe('a 3,000-message conversation', () => {
       for (let n = 1; n < MESSAGES; n++) {
         await handle.signal(inboundMessageSignal, message(n));
         if (redelivered.length > 0 || n % 50 !== 0) continue;
+        // Every 50 messages the sender waits for the workflow to catch up, as a customer waits for
+        // an answer. A stream that never pauses can keep a continue-as-new from completing: the
+        // server refuses a task that closes the run while new signals arrived (UnhandledCommand),
+        // and each retry replays the whole history first. On a busy machine that once went on for
+        // 14 attempts until all 3,000 messages were sent, and the redelivery below never ran.
+        await waitFor(() => distinctRecorded() >= n, { timeoutMs: 60_000, what: `messages up to ${n} recorded` });
         const current = await handle.describe();
         if (current.runId === firstRunId) continue;
         await waitFor(() => distinctRecorded() >= n + 1, { timeoutMs: 60_000, what: `messages up to ${n} recorded` });
