@@ -53,12 +53,28 @@ export async function timeRuns(
   runs: number,
   warmup = Math.min(10, runs),
 ): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const samples: number[] = [];
+  const [samples] = await timeInTurns([fn], runs, warmup);
+  return samples!;
+}
+
+/**
+ * Times each of `fns` `runs` times, in turns (first, second, …, first, …), after `warmup` unmeasured
+ * rounds: each sees the same moments of a shared machine, so their ratio compares them, not the
+ * moments. Milliseconds per run, one array per function.
+ */
+export async function timeInTurns(
+  fns: ReadonlyArray<() => Promise<unknown>>,
+  runs: number,
+  warmup = Math.min(10, runs),
+): Promise<number[][]> {
+  for (let i = 0; i < warmup; i++) for (const fn of fns) await fn();
+  const samples = fns.map(() => [] as number[]);
   for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await fn();
-    samples.push(performance.now() - t0);
+    for (const [k, fn] of fns.entries()) {
+      const t0 = performance.now();
+      await fn();
+      samples[k]!.push(performance.now() - t0);
+    }
   }
   return samples;
 }

@@ -18,7 +18,7 @@ import type { Actor } from '../../../api/services/auth.service';
 import type { BenchContext, Scenario } from '../lib/context';
 import { resetStatements, topStatements } from '../lib/metrics';
 import { TARGETS } from '../lib/report';
-import { fmt, summarize, timeRuns, type Summary } from '../lib/stats';
+import { fmt, summarize, timeInTurns, timeRuns, type Summary } from '../lib/stats';
 import {
   createDatabase,
   PHONE_NUMBER_ID,
@@ -214,35 +214,25 @@ async function getPage(url: string, cookie: string): Promise<void> {
 }
 
 /**
- * A queue's first page and its deep page, requested in turns (first, deep, first, …), so both see
- * the same moments of a shared machine and their ratio compares the pages, not the moments (as
- * the SQL runs are paired with Q_raw). 200 runs each: a p95 of 60 (the earlier count) rested on
- * its 3 slowest runs, and the same page's p95 moved between 19 and 42 ms from one run to the next.
- * Without a deep page, the first page alone.
+ * A queue's first page and its deep page, requested in turns (timeInTurns), so both see the same
+ * moments of a shared machine and their ratio compares the pages, not the moments (as the SQL runs
+ * are paired with Q_raw). 200 runs each: a p95 of 60 (the earlier count) rested on its 3 slowest
+ * runs, and the same page's p95 moved between 19 and 42 ms from one run to the next. Without a
+ * deep page, the first page alone.
  */
 async function timePages(
   firstUrl: string,
   deepUrl: string | undefined,
   cookie: string,
-  runs = PAGE_RUNS,
 ): Promise<{ first: Summary; deep: Summary }> {
-  const first: number[] = [];
-  const deep: number[] = [];
-  const timed = async (url: string, into: number[]) => {
-    const t0 = performance.now();
-    await getPage(url, cookie);
-    into.push(performance.now() - t0);
-  };
-  for (let i = 0; i < Math.min(10, runs); i++) {
-    await getPage(firstUrl, cookie);
-    if (deepUrl) await getPage(deepUrl, cookie);
-  }
-  for (let i = 0; i < runs; i++) {
-    await timed(firstUrl, first);
-    if (deepUrl) await timed(deepUrl, deep);
-  }
-  const firstSummary = summarize(first);
-  return { first: firstSummary, deep: deepUrl ? summarize(deep) : firstSummary };
+  const urls = deepUrl ? [firstUrl, deepUrl] : [firstUrl];
+  const [first, deep] = (
+    await timeInTurns(
+      urls.map((url) => () => getPage(url, cookie)),
+      PAGE_RUNS,
+    )
+  ).map(summarize);
+  return { first: first!, deep: deep ?? first! };
 }
 
 async function run(ctx: BenchContext): Promise<void> {
