@@ -85,7 +85,11 @@ describe('a workflow task retried after its local writes committed', () => {
   it('writes the routing and the customer message again under the same ids', async () => {
     const fakes = recordingActivities();
     const taskQueue = uniqueTaskQueue('retried');
-    const input: ConversationInput = { channelId: `ch-${taskQueue}`, channelKind: 'whatsapp', contactKey: '447700900321' };
+    const input: ConversationInput = {
+      channelId: `ch-${taskQueue}`,
+      channelKind: 'whatsapp',
+      contactKey: '447700900321',
+    };
     const workflowId = conversationWorkflowId(input.channelId, input.contactKey);
     const { activities } = failingAfterRouting(fakes.activities, workflowId);
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
@@ -130,7 +134,12 @@ describe('a workflow task retried after its local writes committed', () => {
       const teamId = await upsertTeam(db, 'Support');
       const agents = await Promise.all(
         ['Nadia', 'Omar'].map((name) =>
-          upsertUser(db, { email: `${name.toLowerCase()}@retried.test`, name, role: 'agent', password: 'retried-password' }),
+          upsertUser(db, {
+            email: `${name.toLowerCase()}@retried.test`,
+            name,
+            role: 'agent',
+            password: 'retried-password',
+          }),
         ),
       );
       for (const userId of agents) await addMember(db, teamId, userId);

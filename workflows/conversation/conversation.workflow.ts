@@ -678,7 +678,11 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     const change = transition(command, Date.now());
     const cause = causeOf.get(command);
     causeOf.delete(command);
-    await apply(change, via, change && cause && via === mainLoopLocal ? effectCauses(cause, change.effects) : undefined);
+    await apply(
+      change,
+      via,
+      change && cause && via === mainLoopLocal ? effectCauses(cause, change.effects) : undefined,
+    );
   }
 
   function transition(command: Exclude<Command, { kind: 'inbound' }>, now: number): Change | null {
