@@ -36,8 +36,8 @@ export interface LoadOptions {
   baseUrl: string;
   rate: number;
   durationS: number;
-  /** Distinct contacts in this run; message i goes to contact i mod contacts (interleaved). */
-  contacts: number;
+  /** Which contact sends message i (contact-schedule.ts); by default each message its own contact. */
+  contactOf?: (seq: number) => number;
   /** Unique per run, so external ids and contacts never collide across runs on one database. */
   tag: string;
   maxInFlight?: number;
@@ -67,7 +67,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
 
   const post = (seq: number, scheduledAt: number) =>
     new Promise<void>((resolve) => {
-      const contactIndex = seq % opts.contacts;
+      const contactIndex = opts.contactOf ? opts.contactOf(seq) : seq;
       const contact = contactWaId(opts.tag, contactIndex);
       const externalId = `wamid.bench.${opts.tag}.${seq}`;
       const raw = metaJson(

@@ -4,6 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { BenchContext } from './context';
+import { steadyContactSchedule } from './contact-schedule';
 import { runLoad, type LoadResult } from './loadgen';
 import { persistenceHotspots, scrape, workflowTaskScheduleToStart, type HistogramDelta } from './metrics';
 import { fmt, fmtSummary, summarize, type Summary } from './stats';
@@ -19,6 +20,12 @@ import {
   type BenchTemporal,
   type Workspace,
 } from './world';
+
+/**
+ * A contact writes again 2 s after its last message at the earliest: each message is its own
+ * workflow task at a sustainable rate (a task takes well under 1 s there), not one of a batch.
+ */
+const FOLLOW_UP_GAP_MS = 2_000;
 
 export interface ProductWorld {
   temporal: BenchTemporal;
@@ -148,8 +155,9 @@ export interface StepResult {
 }
 
 /**
- * Posts `rate` webhooks/s for `durationS` s (each contact sends `perContact` messages, interleaved,
- * so a quarter of the messages open a conversation by default), then waits for the projection.
+ * Posts `rate` webhooks/s for `durationS` s as steady traffic (contact-schedule.ts: after the first
+ * 2 s, one message in `perContact` opens a conversation and the others follow up, each contact
+ * writing at most `perContact` times, 2 s apart at the least), then waits for the projection.
  * Sustained = every webhook acknowledged 2xx, webhook-to-visible p95 under 1 s, and everything
  * visible within 5 s of the last acknowledgement.
  */
@@ -159,14 +167,19 @@ export async function ingestStep(
   opts: { rate: number; durationS: number; tag: string; perContact?: number; quiet?: boolean },
 ): Promise<StepResult> {
   const perContact = opts.perContact ?? 4;
-  const contacts = Math.max(1, Math.ceil((opts.rate * opts.durationS) / perContact));
+  const schedule = steadyContactSchedule({
+    total: Math.max(1, Math.round(opts.rate * opts.durationS)),
+    rate: opts.rate,
+    perContact,
+    minGapMs: FOLLOW_UP_GAP_MS,
+  });
   const before = await scrape(world.temporal.metricsUrl);
   const cpu0 = sampleCpu(world);
   const load = await runLoad({
     baseUrl: world.app.baseUrl,
     rate: opts.rate,
     durationS: opts.durationS,
-    contacts,
+    contactOf: (seq) => schedule[seq]!,
     tag: opts.tag,
     onProgress: opts.quiet ? undefined : ctx.log,
   });

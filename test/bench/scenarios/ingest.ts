@@ -1,8 +1,9 @@
 /**
  * Figures 1-3: sustained end-to-end ingest (open-loop rate steps until webhook-to-visible p95
  * passes 1 s or a backlog remains), the acknowledgement latency at 80% of it, and the
- * webhook-to-projection latency at 50%. A quarter of the messages open a new conversation, the
- * rest follow up (each contact writes 4 times, interleaved); the AI is off.
+ * webhook-to-projection latency at 50%. Steady traffic (contact-schedule.ts): past a step's first
+ * 2 s, a quarter of the messages open a new conversation and the rest follow up, each contact
+ * writing up to 4 times, 2 s apart at the least; the AI is off.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -104,7 +105,7 @@ async function run(ctx: BenchContext): Promise<void> {
       .join('; '),
     met: f1 === undefined ? false : met1 === undefined ? undefined : met1,
     notes: [
-      `Rate steps of ${sizes.ingestStepS} s (×1.5 until a step fails twice in a row, then refinements at the geometric middle and at 0.5 × S_raw when they lie between); sustained = all acked 2xx, webhook→visible p95 < 1 s, drained ≤ 5 s after the last ack. Visible = messages.created_at of the projection transaction that also moves the conversation row (the inbox query's columns).`,
+      `Rate steps of ${sizes.ingestStepS} s (×1.5 until a step fails twice in a row, then refinements at the geometric middle and at 0.5 × S_raw when they lie between); sustained = all acked 2xx, webhook→visible p95 < 1 s, drained ≤ 5 s after the last ack. Steady traffic: past a step's first 2 s (new conversations only), one message in 4 opens a conversation and the others follow up, a contact writing up to 4 times, at least 2 s apart (test/bench/lib/contact-schedule.ts). Visible = messages.created_at of the projection transaction that also moves the conversation row (the inbox query's columns).`,
       ...steps.map((s) => describeStep(s)),
       ...(firstFailure
         ? [

@@ -60,7 +60,6 @@ async function run(ctx: BenchContext, mode: Mode): Promise<void> {
       baseUrl: world.app.baseUrl,
       rate,
       durationS: n / rate,
-      contacts: n,
       tag: name,
       onProgress: log,
     });
