@@ -75,6 +75,11 @@ const workerEnvSchema = baseEnvSchema.extend({
    * 2-core machine's ingest (BENCHMARKS.md, 2026-11-25 15:02): no higher sustained rate, so 1 stays.
    */
   WORKER_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(16).optional(),
+  /**
+   * The worker's nice value (0–19) beside the web process on one machine (cpu-priority.ts): the
+   * web's pages and acknowledgements go first when both want the CPU. 0 leaves the priority alone.
+   */
+  WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** The approved utility template for agents' WhatsApp alerts, parameters [title, body]. */
   AGENT_NOTIFY_TEMPLATE: z
     .string()

@@ -18,6 +18,7 @@ import { createChannelRegistry } from '../activities/channels/registry';
 import { createLocalMediaStorage } from '../activities/media/storage';
 import { createDb } from '../db/knexfile';
 import { ConfigError, loadWorkerConfig } from './config';
+import { lowerCpuPriority } from './cpu-priority';
 import { createInboxWorker } from './create-worker';
 
 const PREBUILT_BUNDLE = path.join(__dirname, '..', 'build', 'workflows', 'bundle.js');
@@ -108,7 +109,17 @@ async function main(): Promise<void> {
       },
     },
   });
-  log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, bundle: bundle ? 'prebuilt' : 'bundled at start' }, 'worker ready');
+  // After the worker's threads exist (its workflow threads, the SDK's runtime): each is set.
+  const threads = lowerCpuPriority(config.WORKER_NICE);
+  log.info(
+    {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      bundle: bundle ? 'prebuilt' : 'bundled at start',
+      nice: config.WORKER_NICE,
+      threads,
+    },
+    'worker ready',
+  );
   // The SDK installs SIGINT/SIGTERM handlers that shut the worker down; run() resolves after.
   await worker.run();
   await connection.close();
