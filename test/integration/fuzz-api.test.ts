@@ -433,21 +433,26 @@ describe('every /api/v1 input refuses bad input with a clear 4xx', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...idRoutes),
-        fc.oneof(
-          unknownUuid,
-          fc.string({ minLength: 1, maxLength: 80 }),
-          fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }),
-          fc.constantFrom(
-            "1' or '1'='1",
-            '../../etc/passwd',
-            '%00',
-            'null',
-            '0',
-            '-1',
-            '9'.repeat(40),
-            'ø'.repeat(300),
-          ),
-        ),
+        fc
+          .oneof(
+            unknownUuid,
+            fc.string({ minLength: 1, maxLength: 80 }),
+            fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }),
+            fc.constantFrom(
+              "1' or '1'='1",
+              '../../etc/passwd',
+              '%00',
+              'null',
+              '0',
+              '-1',
+              '9'.repeat(40),
+              'ø'.repeat(300),
+            ),
+          )
+          // "." and ".." are URL syntax, not ids: every URL parser (fetch's too) removes them
+          // from a path, so `/conversations/.` is sent as `/conversations/`, the list (seed
+          // -383626054 found it). encodeURIComponent leaves dots as they are.
+          .filter((id) => id !== '.' && id !== '..'),
         async ([method, path], id) => {
           const body = method === 'GET' ? undefined : JSON.stringify({ text: 'fuzz note', tiers: [60, 120, 180] });
           const res = await call(method, path(encodeURIComponent(id)), { body });
