@@ -159,6 +159,11 @@ async function capture(db: Knex, fn: () => Promise<unknown>): Promise<Captured[]
   return seen;
 }
 
+/** Sends a captured statement as knex sent it: prepared under the same name when the product prepares it. */
+function send(sql: pg.Client, s: Captured): Promise<pg.QueryResult> {
+  return sql.query({ name: s.name, text: s.sql, values: s.bindings as unknown[] });
+}
+
 /** A product statement's timing, and Q_raw's timing in the runs paired with it. */
 type Paired = Summary & { rawP95: number; rawSamples: number[] };
 
@@ -175,7 +180,7 @@ async function timeStatements(sql: pg.Client, statements: Captured[], qRaw: stri
     const t0 = performance.now();
     await sql.query(qRaw);
     const t1 = performance.now();
-    for (const s of statements) await sql.query({ name: s.name, text: s.sql, values: s.bindings as unknown[] });
+    for (const s of statements) await send(sql, s);
     const t2 = performance.now();
     // The first ten warm the connection and the caches.
     if (i < 10) continue;
@@ -195,7 +200,7 @@ async function timeStatements(sql: pg.Client, statements: Captured[], qRaw: stri
 async function warmUp(sql: pg.Client, statements: Captured[]): Promise<void> {
   const until = performance.now() + WARM_UP_MS;
   while (performance.now() < until) {
-    for (const s of statements) await sql.query({ name: s.name, text: s.sql, values: s.bindings as unknown[] });
+    for (const s of statements) await send(sql, s);
   }
 }
 
@@ -297,20 +302,17 @@ async function run(ctx: BenchContext): Promise<void> {
       inbox.listConversations(actor, { queue: queue as 'all', status: 'open', cursor } as Parameters<
         typeof inbox.listConversations
       >[1]);
-    const results: {
-      c: Case;
+    /** A queue's statements: its first page, and a deep one `depth` rows down (at `cursor`). */
+    type Walked = { c: Case; depth: number; cursor?: string; firstSql: Captured[]; deepSql: Captured[] };
+    const results: (Walked & {
       first: Paired;
       deep: Paired;
-      depth: number;
-      cursor?: string;
       plans: string[];
       exec: { first: number; deep: number };
-      firstSql: Captured[];
-      deepSql: Captured[];
-    }[] = [];
+    })[] = [];
     // Every statement first (each queue's first page and a deep one), then a warm-up of both
     // connections (warmUp says why), then Q_raw alone and the paired timings.
-    const walked: { c: Case; depth: number; cursor?: string; firstSql: Captured[]; deepSql: Captured[] }[] = [];
+    const walked: Walked[] = [];
     for (const c of cases) {
       const firstSql = await capture(db, () => list(c.actor, c.queue));
       // Walk the keyset pages to a deep one: 10,000 rows down, or half the queue when it is shorter.
