@@ -130,7 +130,7 @@ async function main(): Promise<number> {
   const env = await prepareBench({ runDir, runId, log: say, cpuProfile: flags.has('profile') });
   const machine = { ...machineInfo(env.cli, await postgresVersion(env.serverUrl)), load: loadBefore };
   say(
-    `machine: ${machine.cpus} CPUs, ${machine.memory}, Node ${machine.node}, ${machine.temporal}, ${machine.postgres}, commit ${machine.commit}, load ${machine.load}`,
+    `machine: ${machine.cpus} CPUs, ${machine.memory}, Node ${machine.node}, ${machine.temporal}, ${machine.postgres}, commit ${machine.commit}, load ${machine.load}; ${machine.speed}`,
   );
   const ctx: BenchContext = {
     env,

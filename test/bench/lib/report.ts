@@ -7,6 +7,7 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../../../scripts/lib/local-env';
+import { describeMachineSpeed, measureMachineSpeed } from './machine-speed';
 
 export interface FigureRow {
   /** 'S_raw', 'T_raw', 'Q_raw', or '1'…'10'. */
@@ -68,6 +69,8 @@ export interface MachineInfo {
   postgres: string;
   commit: string;
   load: string;
+  /** The kernel's and the CPU's own speed this run (machine-speed.ts): runs compare by it. */
+  speed: string;
 }
 
 export function machineInfo(cli: string, postgresVersion: string): MachineInfo {
@@ -84,6 +87,7 @@ export function machineInfo(cli: string, postgresVersion: string): MachineInfo {
     // Read-only: the lead commits; the bench only names the commit it measured.
     commit: run('git', ['rev-parse', '--short', 'HEAD']),
     load: loadAverage(),
+    speed: describeMachineSpeed(measureMachineSpeed()),
   };
 }
 
@@ -129,7 +133,7 @@ export function renderSection(opts: {
   lines.push(`## Run of ${opts.date} (commit ${machine.commit})`, '');
   lines.push(
     `- Command: \`${opts.command}\` (${opts.sizes}); took ${opts.durationMin.toFixed(1)} min.`,
-    `- Machine: ${machine.cpus} CPUs (\`nproc\`), ${machine.memory} memory, Node ${machine.node}, ${machine.temporal}, ${machine.postgres}.`,
+    `- Machine: ${machine.cpus} CPUs (\`nproc\`), ${machine.memory} memory, Node ${machine.node}, ${machine.temporal}, ${machine.postgres}; ${machine.speed}.`,
     `- Load average (1/5/15 min) before: ${machine.load}; after: ${opts.loadAfter}.${opts.shared ? ` ${opts.shared}` : ''}`,
     '',
     '| # | metric | product | raw limit | ratio | target | met |',
