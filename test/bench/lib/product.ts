@@ -72,22 +72,33 @@ export async function startProductWorld(
 }
 
 /**
- * CPU seconds of every process whose command line contains `needle`: the Postgres backends of
- * one database ("postgres: postgres <db> …"), not the other clusters on the machine.
+ * CPU seconds of each process whose command line contains `needle`, by pid: the Postgres backends
+ * of one database ("postgres: postgres <db> …"), not the other clusters on the machine.
  */
-export function cpuSecondsByCmdline(needle: string): number {
-  let total = 0;
+export function cpuSecondsByCmdline(needle: string): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(needle)) continue;
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / 100;
+      byPid.set(Number(entry), (Number(fields[11]) + Number(fields[12])) / 100);
     } catch {
       // the process ended meanwhile
     }
   }
+  return byPid;
+}
+
+/**
+ * CPU the processes of `after` used since `before`. A process that ended in between is left out
+ * (its last seconds are lost, not its whole life): summing both sides instead made the figure
+ * negative when a backend with more CPU behind it than the step's exited during the step.
+ */
+export function cpuSecondsSince(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
   return total;
 }
 
@@ -103,9 +114,17 @@ export interface CpuSample {
   worker: number;
   web: number;
   temporal: number;
-  postgres: number;
+  /** By backend pid (see cpuSecondsSince). */
+  postgres: Map<number, number>;
   machine: number;
   at: number;
+}
+
+type CpuPart = 'worker' | 'web' | 'temporal' | 'postgres' | 'machine';
+
+/** CPU seconds one part used between two samples. */
+function cpuSecondsOf(a: CpuSample, b: CpuSample, part: CpuPart): number {
+  return part === 'postgres' ? cpuSecondsSince(a.postgres, b.postgres) : b[part] - a[part];
 }
 
 export function sampleCpu(world: ProductWorld): CpuSample {
@@ -121,14 +140,14 @@ export function sampleCpu(world: ProductWorld): CpuSample {
 
 /** CPU milliseconds our processes (worker, web, Temporal, Postgres backends) spent per message. */
 export function cpuMsPer(a: CpuSample, b: CpuSample, messages: number): number {
-  const ours = (['worker', 'web', 'temporal', 'postgres'] as const).reduce((sum, k) => sum + (b[k] - a[k]), 0);
+  const ours = (['worker', 'web', 'temporal', 'postgres'] as const).reduce((sum, k) => sum + cpuSecondsOf(a, b, k), 0);
   return (ours * 1000) / Math.max(1, messages);
 }
 
 /** Cores used per process between two samples. */
 export function cpuUse(a: CpuSample, b: CpuSample): string {
   const s = (b.at - a.at) / 1000;
-  const c = (k: keyof CpuSample) => fmt((b[k] - a[k]) / s);
+  const c = (k: CpuPart) => fmt(cpuSecondsOf(a, b, k) / s);
   return `CPU cores: worker ${c('worker')}, web ${c('web')}, Temporal ${c('temporal')}, Postgres ${c('postgres')}, whole machine ${c('machine')}`;
 }
 
