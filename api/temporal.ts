@@ -1,8 +1,9 @@
 /**
  * The one place conversation workflows are started (STYLE §3): signalWithStart with the inbox
- * search attributes and a human summary, so a manager can find the conversation in the UI.
+ * search attributes and a human summary, so a manager can find the conversation in the UI. A
+ * message to a conversation whose run this process already knows signals that run instead.
  */
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { ChannelKind } from '../activities/channels/types';
 import {
   CONVERSATION_WORKFLOW_TYPE,
@@ -29,6 +30,33 @@ export interface DeliverInboundOptions {
   channel: { id: string; kind: ChannelKind };
   message: InboundMessage;
   idleTimeoutMs?: number;
+  /** The runs this process has delivered to: a follow-up signals its run directly (see below). */
+  knownRuns?: KnownRuns;
+}
+
+/**
+ * The latest run of each conversation this process delivered to, most recent last, at most
+ * `capacity` of them. A signal that names its run spares the server a read of the conversation's
+ * current run (signalWithStart makes one for every message: issue #6, at the first rate the inbox
+ * did not sustain one persistence call in three).
+ */
+export class KnownRuns {
+  private readonly runs = new Map<string, string>();
+  constructor(private readonly capacity = 10_000) {}
+
+  get(workflowId: string): string | undefined {
+    return this.runs.get(workflowId);
+  }
+
+  set(workflowId: string, runId: string): void {
+    this.runs.delete(workflowId);
+    this.runs.set(workflowId, runId);
+    if (this.runs.size > this.capacity) this.runs.delete(this.runs.keys().next().value!);
+  }
+
+  forget(workflowId: string): void {
+    this.runs.delete(workflowId);
+  }
 }
 
 const CHANNEL_LABEL: Record<ChannelKind, string> = {
@@ -71,6 +99,21 @@ export async function deliverInbound(client: Client, opts: DeliverInboundOptions
       // The summary is a payload (not a search attribute), so a display name may appear here.
       staticSummary: `${CHANNEL_LABEL[channel.kind]} conversation with ${message.contact.displayName ?? 'a new contact'}`,
     });
-  await client.withDeadline(Date.now() + DELIVER_DEADLINE_MS, start);
+  const { knownRuns } = opts;
+  await client.withDeadline(Date.now() + DELIVER_DEADLINE_MS, async () => {
+    const runId = knownRuns?.get(workflowId);
+    if (runId) {
+      try {
+        await client.workflow.getHandle(workflowId, runId).signal(inboundMessageSignal, message);
+        return;
+      } catch (err) {
+        // That run has ended (idle, continued as new): the message starts or reaches the next.
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        knownRuns!.forget(workflowId);
+      }
+    }
+    const handle = await start();
+    knownRuns?.set(workflowId, handle.signaledRunId);
+  });
   return workflowId;
 }

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { ChannelKind, InboundEvent, InboundMessageEvent } from '../../activities/channels/types';
 import { applyDeliveryStatuses, type DeliveryEvent } from '../../activities/projection/delivery-status';
 import { conversationWorkflowId, type InboundMessage } from '../../workflows/conversation/contract';
-import { deliverInbound } from '../temporal';
+import { deliverInbound, KnownRuns } from '../temporal';
 
 interface ChannelRef {
   id: string;
@@ -52,6 +52,7 @@ export function toInboundMessage(event: InboundMessageEvent): InboundMessage {
 
 export function createIngestService({ db, temporal, taskQueue, log, channelCacheMs = 30_000 }: IngestDeps) {
   const channelCache = new Map<string, { channel: ChannelRef | null; until: number }>();
+  const knownRuns = new KnownRuns();
 
   async function findChannel(kind: ChannelKind, externalId: string): Promise<ChannelRef | null> {
     const key = `${kind}:${externalId}`;
@@ -67,7 +68,7 @@ export function createIngestService({ db, temporal, taskQueue, log, channelCache
     // WhatsApp does not guarantee webhook order; the thread follows the provider's timestamps.
     const ordered = [...messages].sort((a, b) => a.sentAt - b.sentAt);
     for (const m of ordered) {
-      await deliverInbound(temporal, { taskQueue, channel, message: toInboundMessage(m) });
+      await deliverInbound(temporal, { taskQueue, channel, message: toInboundMessage(m), knownRuns });
     }
   }
 

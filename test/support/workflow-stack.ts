@@ -14,7 +14,7 @@ import type { Worker } from '@temporalio/worker';
 import { createChannelRegistry } from '../../activities/channels/registry';
 import { createLocalMediaStorage } from '../../activities/media/storage';
 import type { ActivityDeps } from '../../activities';
-import { deliverInbound } from '../../api/temporal';
+import { deliverInbound, KnownRuns } from '../../api/temporal';
 import { createInboxWorker } from '../../workers/create-worker';
 import type { conversationWorkflow } from '../../workflows/conversation/conversation.workflow';
 import { createTestDatabase, type TestDatabase } from './db';
@@ -47,6 +47,8 @@ export interface WorkflowStack {
   supportTeamId: string;
   /** Where the worker copies inbound media (a temporary directory, removed by close()). */
   mediaDir: string;
+  /** The runs `deliver` signals directly, as the web's ingest does. */
+  knownRuns: KnownRuns;
   /** Delivers a customer text as the webhook would; returns the conversation's handle. */
   deliver(
     contactKey: string,
@@ -123,6 +125,7 @@ export async function startWorkflowStack(opts: StackOptions = {}): Promise<Workf
   }
   await startWorker();
 
+  const knownRuns = new KnownRuns();
   const handle = (contactKey: string) =>
     env.client.workflow.getHandle<typeof conversationWorkflow>(`conv:${channelId}:${contactKey}`);
 
@@ -136,9 +139,11 @@ export async function startWorkflowStack(opts: StackOptions = {}): Promise<Workf
     channelId,
     supportTeamId,
     mediaDir,
+    knownRuns,
     async deliver(contactKey, text, o = {}) {
       await deliverInbound(env.client, {
         taskQueue,
+        knownRuns,
         channel: { id: channelId, kind: 'whatsapp' },
         message: {
           externalId: o.id ?? `wamid.stack-${process.pid}-${++messageCounter}`,
