@@ -9,6 +9,7 @@
  * these two figures in every section, a reader can tell a slower product from a slower kernel.
  */
 import { spawnSync } from 'node:child_process';
+import { percentile } from './stats';
 
 export interface MachineSpeed {
   /** Microseconds per system call of `dd bs=1` (a 1-byte read and write each step), or null without dd. */
@@ -57,5 +58,8 @@ export function describeMachineSpeed(speed: MachineSpeed): string {
 function medianOf<T extends number | null>(n: number, sample: () => T): T {
   const values = Array.from({ length: n }, sample);
   if (values.some((v) => v === null)) return null as T;
-  return (values as number[]).sort((a, b) => a - b)[Math.floor(n / 2)] as T;
+  return percentile(
+    (values as number[]).sort((a, b) => a - b),
+    50,
+  ) as T;
 }

@@ -81,12 +81,11 @@ export function cpuSecondsByCmdline(needle: string): Map<number, number> {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(needle)) continue;
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      byPid.set(Number(entry), (Number(fields[11]) + Number(fields[12])) / 100);
     } catch {
-      // the process ended meanwhile
+      continue; // the process ended meanwhile
     }
+    const seconds = cpuSeconds(Number(entry));
+    if (!Number.isNaN(seconds)) byPid.set(Number(entry), seconds);
   }
   return byPid;
 }
