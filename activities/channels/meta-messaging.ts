@@ -12,6 +12,7 @@
  *    ChannelSendError. `messenger.ts` and `instagram.ts` only choose the profile.
  */
 import { z } from 'zod';
+import { withoutNegativeZero } from './negative-zero';
 import { verifyMetaSignature } from './signature';
 import {
   ChannelSendError,
@@ -432,7 +433,7 @@ export function metaReplyPolicy(lastInboundAt: number | null, now: number): Repl
 
 const idRefSchema = z.looseObject({ id: z.string().min(1) });
 /** Messenger/Instagram timestamps are numbers of epoch milliseconds (WIRE.md §4.1). */
-const epochMs = z.number().int().nonnegative();
+const epochMs = z.number().int().nonnegative().transform(withoutNegativeZero);
 
 const referralSchema = z.looseObject({
   ref: z.string().optional(),

@@ -25,6 +25,7 @@ import {
   type GraphOptions,
   type PathSegment,
 } from './meta-messaging';
+import { jsonWithoutNegativeZero, withoutNegativeZero } from './negative-zero';
 import { verifyMetaSignature } from './signature';
 import {
   ChannelSendError,
@@ -114,7 +115,7 @@ const contactSchema = z.looseObject({
 });
 
 const graphErrorSchema = z.looseObject({
-  code: z.number().int(),
+  code: z.number().int().transform(withoutNegativeZero),
   title: z.string().optional(),
   message: z.string().optional(),
   error_data: z.looseObject({ details: z.string().optional() }).optional(),
@@ -192,13 +193,15 @@ const mediaSchema = z.looseObject({
   animated: z.boolean().optional(),
 });
 
-const coordinate = z.union([
-  z.number(),
-  z
-    .string()
-    .regex(/^-?\d+(\.\d+)?$/)
-    .transform(Number),
-]);
+const coordinate = z
+  .union([
+    z.number(),
+    z
+      .string()
+      .regex(/^-?\d+(\.\d+)?$/)
+      .transform(Number),
+  ])
+  .transform(withoutNegativeZero);
 
 const locationSchema = z.looseObject({
   latitude: coordinate,
@@ -451,7 +454,7 @@ function parseFlowResponse(text: string): JsonValue {
   } catch {
     return text;
   }
-  return depthAtMost(parsed, MAX_FLOW_RESPONSE_DEPTH) ? parsed : text;
+  return depthAtMost(parsed, MAX_FLOW_RESPONSE_DEPTH) ? jsonWithoutNegativeZero(parsed) : text;
 }
 
 const MAX_FLOW_RESPONSE_DEPTH = 32;

@@ -201,6 +201,14 @@ describe('Messenger webhooks (WIRE.md §4.2)', () => {
     expect(messenger.parseWebhook(body)).toEqual([expect.objectContaining({ sentAt: 1_767_702_000_123 })]);
   });
 
+  it('reads a timestamp of -0 as 0, so the event survives the JSON of a signal payload unchanged', () => {
+    const body = fixture('messenger', 'text-message.json') as { entry: { messaging: { timestamp?: number }[] }[] };
+    body.entry[0]!.messaging[0]!.timestamp = -0;
+    const [event] = messenger.parseWebhook(body);
+    expect(Object.is(event!.kind === 'message' && event!.sentAt, 0)).toBe(true);
+    expect(JSON.parse(JSON.stringify([event]))).toEqual([event]);
+  });
+
   it('reads standby events (threads another app controls) like messaging events', () => {
     const body = fixture('messenger', 'text-message.json') as { entry: Record<string, unknown>[] };
     body.entry[0]!.standby = body.entry[0]!.messaging;

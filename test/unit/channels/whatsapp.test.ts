@@ -645,6 +645,23 @@ describe('WhatsApp adapter: every inbound message type (WIRE.md §1.6)', () => {
     expect((adapter.parseWebhook(body)[0] as InboundMessageEvent).content).toMatchObject({ responseJson: 'not json' });
   });
 
+  it('reads -0 (a coordinate, a number inside a Flow response) as 0, as the signal payload will carry it', () => {
+    const location = patchFirstMessage('location-message.json', (m) => {
+      Object.assign(m.location as Record<string, unknown>, { latitude: -0, longitude: '-0.0' });
+    });
+    const flow = patchFirstMessage('interactive-flow-reply.json', (m) => {
+      (m.interactive as { nfm_reply: { response_json: string } }).nfm_reply.response_json = '{"rating":[-0]}';
+    });
+    for (const body of [location, flow]) {
+      const events = adapter.parseWebhook(body);
+      expect(JSON.parse(JSON.stringify(events))).toEqual(events);
+    }
+    expect((adapter.parseWebhook(location)[0] as InboundMessageEvent).content).toMatchObject({
+      latitude: 0,
+      longitude: 0,
+    });
+  });
+
   it('never copies unknown provider fields into the normalised content', () => {
     const body = patchFirstMessage('location-message.json', (m) => {
       (m.location as Record<string, unknown>).internal_hint = 'provider-only';
