@@ -17,6 +17,7 @@
  */
 import type { BenchContext, Scenario } from '../lib/context';
 import {
+  counterDelta,
   resetStatements,
   scrape,
   topStatements,
@@ -226,9 +227,10 @@ async function burst(
   const [last] = await db('events').where({ type: 'sla_breached' }).max({ at: 'created_at' });
   const drainS = (new Date(last?.at as Date).getTime() - thawedAt) / 1000;
   const s2s = workflowTaskScheduleToStart(before, after);
+  const eager = counterDelta(before, after, 'activity_eager_execution');
   log(`  sla-burst: ${count}/${n} tier-1 escalations committed, the last ${fmt(drainS)} s after the thaw`);
   const row = ctx.rows.get('4');
-  const line = `Burst (\`sla-burst\`): the worker frozen across all ${n} tier-1 deadlines (spread ${fmt((lastDue - firstDue) / 1000)} s, opened from ${fmt((firstDue - opened) / 1000 - t1)} s), then thawed with ${n} fired timers waiting: ${count}/${n} committed, the last **${fmt(drainS)} s** after the thaw (T_raw's no-op burst: ${fmt(ctx.raw.tRawDrainS ?? Number.NaN)} s). During it: WFT schedule-to-start p95 ${fmt(s2s.p95)} ms; ${cpuUse(cpu0, cpu1)}.`;
+  const line = `Burst (\`sla-burst\`): the worker frozen across all ${n} tier-1 deadlines (spread ${fmt((lastDue - firstDue) / 1000)} s, opened from ${fmt((firstDue - opened) / 1000 - t1)} s), then thawed with ${n} fired timers waiting: ${count}/${n} committed, the last **${fmt(drainS)} s** after the thaw (T_raw's no-op burst: ${fmt(ctx.raw.tRawDrainS ?? Number.NaN)} s). During it: WFT schedule-to-start p95 ${fmt(s2s.p95)} ms; ${cpuUse(cpu0, cpu1)}; ${eager} activity tasks started eagerly (handed to the worker with the completion of the workflow task that scheduled them); Temporal persistence: ${persistenceHotspots(before, after, 4).join('; ')}.`;
   const ok = count >= n && drainS <= 20;
   if (row) {
     row.product = `${row.product.replace(/ \(deadlines spread by the opening rate, not simultaneous\)$/, '')}; a burst of ${n} simultaneous deadlines drained in **${fmt(drainS)} s**`;
