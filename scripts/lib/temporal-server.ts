@@ -27,9 +27,23 @@ export interface DevServer {
 }
 
 /**
+ * Eager activity dispatch (off by default in the server): an activity scheduled by a workflow task
+ * on the worker's own task queue is started in the same transaction that completes that task and
+ * handed back in its response, instead of going through a transfer task, the matching service and
+ * a poll that records it started. The SLA escalation activity is the case that counts (issue #6:
+ * the 1,000-deadline burst wrote 5,007 mutable-state updates instead of 6,007, 961 of its 1,000
+ * activities started eagerly). Tests' dev servers run with it too (test/support/temporal.ts), and
+ * docker-compose.yml's dynamic config sets it for the full server.
+ */
+export const EAGER_ACTIVITY_FLAGS: readonly string[] = [
+  '--dynamic-config-value',
+  'system.enableActivityEagerExecution=true',
+];
+
+/**
  * The `start-dev` flags every dev server of this project runs with (the product's and the
  * benchmark's): quiet logs, the inbox search attributes, and on an offline machine no outbound
- * version check; updates enabled on every server version; WAL for the SQLite file.
+ * version check; updates enabled on every server version; eager activities; WAL for the SQLite file.
  *
  * start-dev turns on `system.forceSearchAttributesCacheRefreshOnRead`, so that a search attribute
  * created at run time is usable at once: every read of the search attributes (each signal, start
@@ -52,6 +66,7 @@ export const DEV_SERVER_FLAGS: readonly string[] = [
   'frontend.enableExecuteMultiOperation=true',
   '--dynamic-config-value',
   'system.forceSearchAttributesCacheRefreshOnRead=false',
+  ...EAGER_ACTIVITY_FLAGS,
   '--sqlite-pragma',
   'journal_mode=wal',
   '--sqlite-pragma',

@@ -4,6 +4,7 @@
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { EAGER_ACTIVITY_FLAGS } from '../../scripts/lib/temporal-server';
 import { INBOX_SEARCH_ATTRIBUTES } from '../../workflows/shared/search-attributes';
 import { requireTestEnv } from './env';
 
@@ -20,7 +21,8 @@ export function startTestTemporal(): Promise<TestWorkflowEnvironment> {
     server: {
       executable: { type: 'existing-path', path: requireTestEnv('TEMPORAL_CLI') },
       searchAttributes: [...INBOX_SEARCH_ATTRIBUTES],
-      extraArgs: ['--dynamic-config-value', 'frontend.enableServerVersionCheck=false'],
+      // Activities dispatched eagerly, as on the product's dev server.
+      extraArgs: ['--dynamic-config-value', 'frontend.enableServerVersionCheck=false', ...EAGER_ACTIVITY_FLAGS],
     },
   });
 }
