@@ -31,9 +31,9 @@ export interface DevServer {
  * on the worker's own task queue is started in the same transaction that completes that task and
  * handed back in its response, instead of going through a transfer task, the matching service and
  * a poll that records it started. The SLA escalation activity is the case that counts (issue #6:
- * the 1,000-deadline burst wrote 5,007 mutable-state updates instead of 6,007, 961 of its 1,000
- * activities started eagerly). Tests' dev servers run with it too (test/support/temporal.ts), and
- * docker-compose.yml's dynamic config sets it for the full server.
+ * in the 1,000-deadline burst 961 to 1,000 of its activities started eagerly, and the server wrote
+ * 5,007 mutable-state updates instead of 6,007). Tests' dev servers run with it too
+ * (test/support/temporal.ts), and docker-compose.yml's dynamic config sets it for the full server.
  */
 export const EAGER_ACTIVITY_FLAGS: readonly string[] = [
   '--dynamic-config-value',
