@@ -35,8 +35,9 @@ export interface DeliverInboundOptions {
 }
 
 /**
- * The latest run of each conversation this process delivered to, most recent last, at most
- * `capacity` of them. A signal that names its run spares the server a read of the conversation's
+ * The latest run of each conversation this process delivered to, in the order it learned them
+ * (from a signalWithStart; a signal to a known run does not reorder), the oldest dropped past
+ * `capacity`. A signal that names its run spares the server a read of the conversation's
  * current run (signalWithStart makes one for every message: issue #6, at the first rate the inbox
  * did not sustain, about one persistence call in five, by count and by time).
  */
