@@ -39,7 +39,8 @@ export async function findVisibleConversation(db: Knex, actor: Actor, conversati
 
 /**
  * A user's open load (conversations they own that are not resolved), as a subquery on a `users as u`
- * select; served by conversations_assignee_open_idx. Capacity is compared against it.
+ * select; served by conversations_open_assignee_list_idx (it starts with the owner). Capacity is
+ * compared against it.
  */
 export function openLoadOf(db: Knex) {
   return db('conversations as c')

@@ -199,23 +199,18 @@ export function createInboxService({ db, listDb = db, temporal, clock, slaDefaul
         .select(exactTimestamp(sql, 'cv.last_message_at', 'cursor_last'))
         .whereNotNull('cv.last_message_at')
         .modify(visibleTo(sql, actor))
-        .orderBy(URGENCY_ORDER)
         // The page size as a literal, so the prepared statement keeps one plan (prepared.ts).
         .limit(limit + 1, { skipBinding: true });
       const queue = opts.queue ?? 'all';
       /** The column a queue is equal on, where its index starts with it (see the cursor below). */
       let queueKey: { column: string; value: string } | null = null;
-      if (queue === 'mine') {
-        queueKey = { column: 'cv.assignee_id', value: actor.id };
-        q.where(queueKey.column, queueKey.value);
-      }
+      if (queue === 'mine') queueKey = { column: 'cv.assignee_id', value: actor.id };
       if (queue === 'unassigned') q.whereNull('cv.assignee_id').modify(whereOpen('cv'));
       if (queue === 'escalated') q.where('cv.escalation_level', '>=', 2).modify(whereOpen('cv'));
       if (queue.startsWith('team:')) {
         const teamId = queue.slice('team:'.length);
         if (!isUuid(teamId)) throw new HttpError('bad_request', 'queue: not a team id');
         queueKey = { column: 'cv.team_id', value: teamId };
-        q.where(queueKey.column, queueKey.value);
       }
       if (opts.status === 'open') q.modify(whereOpen('cv'));
       else if (opts.status && opts.status !== 'any') q.where('cv.status', opts.status);
@@ -230,12 +225,21 @@ export function createInboxService({ db, listDb = db, temporal, clock, slaDefaul
             .where((w) => w.whereILike('display_name', pattern).orWhereILike('external_key', pattern)),
         );
       }
-      if (opts.cursor) {
+      /** The page's order: the urgency order, or the same rows in the order of the queue's index. */
+      let order = URGENCY_ORDER;
+      if (!opts.cursor) {
+        if (queueKey) q.where(queueKey.column, queueKey.value);
+      } else {
         const [level, rank, lastAt, id] = decodeCursor(opts.cursor, listCursor);
-        // The queue's key (Mine: the owner, a team queue: the team) leads the comparison. Equal on
-        // every row of the queue, so the order is the same; without it the planner, misjudging how
-        // few rows pass the comparison, walked the all-conversations index and filtered the queue
-        // out of it (6 ms at row 700 of Mine) instead of reading the queue's own index.
+        // The rows after the cursor, read on from it in one index. Mine and a team queue read the
+        // queue's own index, which starts with the owner or the team, so that column leads the
+        // comparison and the order (equal on every row of the queue: the same order) and bounds
+        // the queue from below as a range. Not as an equality: beside one on the same column
+        // Postgres starts the scan at the equality, and stepped over every row of the queue before
+        // the cursor (a team queue at row 20,000: 0.75-0.94 ms in Postgres, 0.03 ms from the
+        // cursor). With the column leading, only the queue's index serves the page: on the bare
+        // sort key the planner, misjudging how few rows pass the comparison, walked the
+        // all-conversations index and filtered the queue out of it (6 ms at row 700 of Mine).
         const key = [
           ...(queueKey ? [{ column: queueKey.column, value: queueKey.value, cast: '::uuid' }] : []),
           { column: 'cv.escalation_level', value: level, cast: '' },
@@ -247,9 +251,13 @@ export function createInboxService({ db, listDb = db, temporal, clock, slaDefaul
           `(${key.map((k) => k.column).join(', ')}) < (${key.map((k) => `?${k.cast}`).join(', ')})`,
           key.map((k) => k.value),
         );
+        if (queueKey) {
+          q.where(queueKey.column, '>=', queueKey.value);
+          order = [{ column: queueKey.column, order: 'desc' }, ...URGENCY_ORDER];
+        }
       }
       // The page first, then its names (withNames), in the same order.
-      const rows = await prepared(withNames(q, sql).orderBy(URGENCY_ORDER), 'inbox_list');
+      const rows = await prepared(withNames(q.orderBy(order), sql).orderBy(order), 'inbox_list');
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       return {

@@ -165,6 +165,34 @@ describe('the inbox list order', () => {
     expect(plan).toContain('conversations_open_unassigned_list_idx');
   });
 
+  // Where the scan starts decides what a deep page costs: from the cursor, a page reads its own
+  // rows; from the queue's first row (what Postgres does when the queue's equality is the only
+  // usable start), it steps over every row before the cursor, so page 60 costs 60 pages.
+  it.each([
+    ['Mine', () => 'mine' as const, 'conversations_open_assignee_list_idx', 'assignee_id'],
+    ['a team queue', () => `team:${teamId}` as const, 'conversations_open_team_list_idx', 'team_id'],
+  ])('starts a deep page of %s at the cursor, in the queue’s own index', async (_name, queue, index, column) => {
+    const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+    const opts = { queue: queue(), status: 'open', limit: 4 } as const;
+    const { nextCursor } = await createInboxService({ db: database.db, temporal }).listConversations(owner, opts);
+    expect(nextCursor).not.toBeNull();
+    const { plan } = await keptPlan(
+      database.url,
+      (db) =>
+        createInboxService({ db, listDb: db, temporal }).listConversations(owner, { ...opts, cursor: nextCursor! }),
+      { pool: 'list' },
+    );
+    const scan = plan.split('\n').findIndex((line) => line.includes(`Index Scan Backward using ${index}`));
+    expect(scan).toBeGreaterThanOrEqual(0);
+    const indexCond = plan.split('\n')[scan + 1]!;
+    expect(indexCond).toContain('Index Cond:');
+    // The comparison with the cursor is where the scan starts, the queue's range where it ends:
+    // beside an equality on the queue's column, Postgres would start from that equality instead.
+    expect(indexCond).toContain(`(${column} >= $`);
+    expect(indexCond).toContain(`(ROW(${column}, escalation_level, waiting_rank, last_message_at, id) < ROW(`);
+    expect(indexCond).not.toContain(`(${column} = $`);
+  });
+
   it('serves every deep page of the All queue from one plan on the list’s pool, with the same rows', async () => {
     const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
     const all = { queue: 'all', status: 'open', limit: 4 } as const;

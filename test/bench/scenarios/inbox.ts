@@ -31,7 +31,11 @@ import {
 const AGENTS = 21;
 const TEAMS = ['Support', 'Sales', 'Operations'];
 const RUNS = 400;
-/** db/migrations/20261125180000_bench_indexes.ts, added because of this scenario. */
+/**
+ * db/migrations/20261125180000_bench_indexes.ts, added because of this scenario (since
+ * 20261207090000_one_open_assignee_index.ts the Mine index also serves the open load, and no other
+ * index starts with the owner).
+ */
 const BENCH_INDEXES = [
   'conversations_list_idx',
   'conversations_open_assignee_list_idx',
