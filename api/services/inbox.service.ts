@@ -202,7 +202,7 @@ export function createInboxService({ db, listDb = db, temporal, clock, slaDefaul
         // The page size as a literal, so the prepared statement keeps one plan (prepared.ts).
         .limit(limit + 1, { skipBinding: true });
       const queue = opts.queue ?? 'all';
-      /** The column a queue is equal on, where its index starts with it (see the cursor below). */
+      /** The column a queue is equal on (Mine: the owner, a team queue: the team). */
       let queueKey: { column: string; value: string } | null = null;
       if (queue === 'mine') queueKey = { column: 'cv.assignee_id', value: actor.id };
       if (queue === 'unassigned') q.whereNull('cv.assignee_id').modify(whereOpen('cv'));
@@ -225,23 +225,28 @@ export function createInboxService({ db, listDb = db, temporal, clock, slaDefaul
             .where((w) => w.whereILike('display_name', pattern).orWhereILike('external_key', pattern)),
         );
       }
+      /**
+       * The queue's column where the queue has an index of its own that starts with it (Mine: the
+       * owner, a team queue: the team). Those hold open conversations only: with another status
+       * filter a page reads the all-conversations index.
+       */
+      const indexKey = opts.status === 'open' ? queueKey : null;
       /** The page's order: the urgency order, or the same rows in the order of the queue's index. */
       let order = URGENCY_ORDER;
-      if (!opts.cursor) {
-        if (queueKey) q.where(queueKey.column, queueKey.value);
-      } else {
+      if (queueKey && !(indexKey && opts.cursor)) q.where(queueKey.column, queueKey.value);
+      if (opts.cursor) {
         const [level, rank, lastAt, id] = decodeCursor(opts.cursor, listCursor);
-        // The rows after the cursor, read on from it in one index. Mine and a team queue read the
-        // queue's own index, which starts with the owner or the team, so that column leads the
-        // comparison and the order (equal on every row of the queue: the same order) and bounds
-        // the queue from below as a range. Not as an equality: beside one on the same column
-        // Postgres starts the scan at the equality, and stepped over every row of the queue before
-        // the cursor (a team queue at row 20,000: 0.75-0.94 ms in Postgres, 0.03 ms from the
-        // cursor). With the column leading, only the queue's index serves the page: on the bare
-        // sort key the planner, misjudging how few rows pass the comparison, walked the
-        // all-conversations index and filtered the queue out of it (6 ms at row 700 of Mine).
+        // The rows after the cursor, read on from it in one index. In the queue's own index the
+        // queue's column leads the comparison and the order (equal on every row of the queue: the
+        // same order) and bounds the queue from below as a range. Not as an equality: beside one
+        // on the same column Postgres starts the scan at the equality, and stepped over every row
+        // of the queue before the cursor (a team queue at row 20,000: 0.75-0.94 ms in Postgres,
+        // 0.03 ms from the cursor). With the column leading, only the queue's index serves the
+        // page: on the bare sort key the planner, misjudging how few rows pass the comparison,
+        // walked the all-conversations index and filtered the queue out of it (6 ms at row 700 of
+        // Mine). Elsewhere the comparison is the sort key's, where that index's scan starts.
         const key = [
-          ...(queueKey ? [{ column: queueKey.column, value: queueKey.value, cast: '::uuid' }] : []),
+          ...(indexKey ? [{ column: indexKey.column, value: indexKey.value, cast: '::uuid' }] : []),
           { column: 'cv.escalation_level', value: level, cast: '' },
           { column: 'cv.waiting_rank', value: rank, cast: '::bigint' },
           { column: 'cv.last_message_at', value: lastAt, cast: '::timestamptz' },
@@ -251,9 +256,9 @@ export function createInboxService({ db, listDb = db, temporal, clock, slaDefaul
           `(${key.map((k) => k.column).join(', ')}) < (${key.map((k) => `?${k.cast}`).join(', ')})`,
           key.map((k) => k.value),
         );
-        if (queueKey) {
-          q.where(queueKey.column, '>=', queueKey.value);
-          order = [{ column: queueKey.column, order: 'desc' }, ...URGENCY_ORDER];
+        if (indexKey) {
+          q.where(indexKey.column, '>=', indexKey.value);
+          order = [{ column: indexKey.column, order: 'desc' }, ...URGENCY_ORDER];
         }
       }
       // The page first, then its names (withNames), in the same order.
