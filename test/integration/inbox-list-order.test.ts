@@ -169,8 +169,8 @@ describe('the inbox list order', () => {
   });
 
   // Where the scan starts decides what a deep page costs: from the cursor, a page reads its own
-  // rows; from the queue's first row (what Postgres does when the queue's equality is the only
-  // usable start), it steps over every row before the cursor, so page 60 costs 60 pages.
+  // rows; from the queue's end (what Postgres does beside an equality on the queue's column), it
+  // steps over every row before the cursor, and a page costs more the deeper it is.
   it.each([
     ['Mine', () => 'mine' as const, 'conversations_open_assignee_list_idx', 'assignee_id'],
     ['a team queue', () => `team:${teamId}` as const, 'conversations_open_team_list_idx', 'team_id'],
