@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { Knex } from 'knex';
-import { createInboxService } from '../../api/services/inbox.service';
+import { createInboxService, type Queue } from '../../api/services/inbox.service';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { keptPlan } from '../support/plans';
 import { upsertChannel, upsertTeam, upsertUser } from '../support/factories';
@@ -106,10 +106,10 @@ describe('the inbox list order', () => {
   // the owner or the team, bounded by a range); with any status, through the all-conversations
   // index. Either way the pages must come in exactly the list's order (every row here is open).
   it.each([
-    ['mine', 'open', () => 'mine' as const, () => expected.filter((id) => mine.has(id))],
-    ['mine', 'any', () => 'mine' as const, () => expected.filter((id) => mine.has(id))],
-    ['a team queue', 'open', () => `team:${teamId}` as const, () => expected],
-    ['a team queue', 'any', () => `team:${teamId}` as const, () => expected],
+    ['mine', 'open', (): Queue => 'mine', (): string[] => expected.filter((id) => mine.has(id))],
+    ['mine', 'any', (): Queue => 'mine', (): string[] => expected.filter((id) => mine.has(id))],
+    ['a team queue', 'open', (): Queue => `team:${teamId}`, (): string[] => expected],
+    ['a team queue', 'any', (): Queue => `team:${teamId}`, (): string[] => expected],
   ] as const)('walks the keyset pages of %s (status %s) in the same order', async (_name, status, queue, want) => {
     const seen: string[] = [];
     let cursor: string | undefined;
