@@ -226,14 +226,14 @@ export function createInboxService({ db, listDb = db, temporal, clock, slaDefaul
         );
       }
       /**
-       * The queue's column where the queue has an index of its own that starts with it (Mine: the
-       * owner, a team queue: the team). Those hold open conversations only: with another status
-       * filter a page reads the all-conversations index.
+       * A page after the cursor that reads the queue's own index, which starts with the queue's
+       * column (Mine: the owner, a team queue: the team), bounds the queue by a range on it (see
+       * below). Those indexes hold open conversations only: with another status filter a page
+       * reads the all-conversations index, and the queue stays an equality.
        */
-      const indexKey = opts.status === 'open' ? queueKey : null;
-      /** The page's order: the urgency order, or the same rows in the order of the queue's index. */
-      let order = URGENCY_ORDER;
-      if (queueKey && !(indexKey && opts.cursor)) q.where(queueKey.column, queueKey.value);
+      const rangeKey = opts.cursor && opts.status === 'open' ? queueKey : null;
+      if (queueKey && !rangeKey) q.where(queueKey.column, queueKey.value);
+      if (rangeKey) q.where(rangeKey.column, '>=', rangeKey.value);
       if (opts.cursor) {
         const [level, rank, lastAt, id] = decodeCursor(opts.cursor, listCursor);
         // The rows after the cursor, read on from it in one index. In the queue's own index the
@@ -246,7 +246,7 @@ export function createInboxService({ db, listDb = db, temporal, clock, slaDefaul
         // walked the all-conversations index and filtered the queue out of it (6 ms at row 700 of
         // Mine). Elsewhere the comparison is the sort key's, where that index's scan starts.
         const key = [
-          ...(indexKey ? [{ column: indexKey.column, value: indexKey.value, cast: '::uuid' }] : []),
+          ...(rangeKey ? [{ column: rangeKey.column, value: rangeKey.value, cast: '::uuid' }] : []),
           { column: 'cv.escalation_level', value: level, cast: '' },
           { column: 'cv.waiting_rank', value: rank, cast: '::bigint' },
           { column: 'cv.last_message_at', value: lastAt, cast: '::timestamptz' },
@@ -256,11 +256,9 @@ export function createInboxService({ db, listDb = db, temporal, clock, slaDefaul
           `(${key.map((k) => k.column).join(', ')}) < (${key.map((k) => `?${k.cast}`).join(', ')})`,
           key.map((k) => k.value),
         );
-        if (indexKey) {
-          q.where(indexKey.column, '>=', indexKey.value);
-          order = [{ column: indexKey.column, order: 'desc' }, ...URGENCY_ORDER];
-        }
       }
+      /** The urgency order, or the same rows in the order of the queue's index. */
+      const order = rangeKey ? [{ column: rangeKey.column, order: 'desc' as const }, ...URGENCY_ORDER] : URGENCY_ORDER;
       // The page first, then its names (withNames), in the same order.
       const rows = await prepared(withNames(q.orderBy(order), sql).orderBy(order), 'inbox_list');
       const page = rows.slice(0, limit);
