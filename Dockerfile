@@ -15,7 +15,9 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
 
+# patches/ before `npm ci`: its postinstall applies them (patch-package; see patches/README.md).
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN npm ci
 
 # The source is listed instead of `COPY . .` so local state never enters the image
@@ -31,8 +33,9 @@ COPY db ./db
 COPY scripts ./scripts
 COPY test/support ./test/support
 
+# --ignore-scripts: the patches are applied already, and patch-package is a dev dependency.
 RUN npm run build \
- && npm prune --omit=dev
+ && npm prune --omit=dev --ignore-scripts
 
 # ---- runtime: production dependencies, sources and build output; no npm install here ---------
 FROM ${NODE_IMAGE}

@@ -1,6 +1,10 @@
 /**
  * Builds the inbox worker: the conversation and routing workflows plus every activity, on one
  * task queue. Shared by workers/main.ts and the tests so both run the same composition.
+ *
+ * The SDK it runs is patched (patches/README.md): calls into the workflow sandbox carry no vm
+ * timeout, for which Node starts and joins a thread on every call. The SDK's deadlock detection
+ * (`isolateExecutionTimeout`) goes with it: workflow code here must not loop without awaiting.
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
