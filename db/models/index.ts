@@ -85,6 +85,8 @@ export class Conversation extends Model {
   workflow_id!: string;
   channel_id!: string;
   contact_id!: string;
+  /** The contact's display name, else its external key; kept by triggers (see its migration). */
+  contact_name!: string;
   status!: ConversationStatus;
   priority!: 'normal' | 'high' | 'urgent';
   escalation_level!: number;
