@@ -156,7 +156,7 @@ export function createInboxService({ db, listDb = db, temporal, clock, slaDefaul
   /**
    * List items: conversation rows (from `rows`, aliased `cv`) with the names the list shows. The
    * joins are planned over the rows given (a page of at most 101), not over the table: with the
-   * filters and the sort in the same statement, planning four joins cost more than running them.
+   * filters and the sort in the same statement, planning the joins cost more than running them.
    * The team's and the owner's names are subqueries, not outer joins: the same lookups, planned
    * at a third of the cost (at 100,000 conversations, a page's statement 0.89 → 0.69 ms). The
    * contact's name is the conversation's own column, kept by triggers (migration
