@@ -125,7 +125,7 @@ export function createDashboardService({ db, clock = Date.now }: { db: Knex; clo
       .unionAll(
         open()
           .where('cv.assignee_id', actor.id)
-          // Not in my teams, the first range: `not in` is null for a conversation of no team.
+          // Outside my teams (the first range has those); `not in` is null for no team, hence `is null`.
           .where((w) => w.whereNull('cv.team_id').orWhereNotIn('cv.team_id', myTeams())),
         true,
       );
