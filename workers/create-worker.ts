@@ -5,6 +5,8 @@
  * The SDK it runs is patched (patches/README.md): calls into the workflow sandbox carry no vm
  * timeout, for which Node starts and joins a thread on every call. The SDK's deadlock detection
  * (`isolateExecutionTimeout`) goes with it: workflow code here must not loop without awaiting.
+ * And the workflow thread records no stack trace per promise (the Temporal UI's call stack)
+ * unless WORKER_WORKFLOW_STACK_TRACES=on (config.ts).
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
