@@ -81,10 +81,10 @@ const workerEnvSchema = baseEnvSchema.extend({
    */
   WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /**
-   * 'on' gives the Temporal UI each conversation's call stack (the `__stack_trace` queries), at
-   * about half the workflow thread's time: the SDK then captures and formats a stack trace for
-   * every promise a workflow creates. Read by the workflow thread itself (patches/README.md); turn
-   * it on and restart the worker to see where a stuck conversation waits in the code.
+   * 'on' gives the Temporal UI each conversation's call stack (the `__stack_trace` queries), at a
+   * quarter to a third of the worker's CPU per message: the SDK then captures and formats a stack
+   * trace for every promise a workflow creates. Read by the workflow thread itself
+   * (patches/README.md); turn it on and restart the worker to see where a stuck conversation waits.
    */
   WORKER_WORKFLOW_STACK_TRACES: z.enum(['on', 'off']).default('off'),
   /** The approved utility template for agents' WhatsApp alerts, parameters [title, body]. */
