@@ -54,9 +54,15 @@ export function Composer({
   const errors = result && !result.ok ? result.errors : undefined;
   const textDisabled = mode === 'reply' && !win.freeForm;
 
+  /** The text the last reply or note was sent with, to clear once it is stored. */
+  const sentText = useRef<string | null>(null);
   useEffect(() => {
     if (fetcher.state === 'idle' && result?.ok && (result.intent === 'reply' || result.intent === 'note')) {
-      formRef.current?.reset();
+      // Clears only what was sent: the answer comes after the inbox's data is reloaded, and by then
+      // the agent may already be writing the next note (the thread shows the reply live before).
+      const el = textRef.current;
+      if (el && el.value === sentText.current) el.value = '';
+      sentText.current = null;
     }
   }, [fetcher.state, result]);
 
@@ -83,6 +89,9 @@ export function Composer({
         className={`composer ${mode === 'note' ? 'composer-note' : ''}`}
         ref={formRef}
         aria-label={mode === 'reply' ? 'Reply' : 'Private note'}
+        onSubmit={() => {
+          sentText.current = textRef.current?.value ?? null;
+        }}
         onKeyDown={(e) => {
           if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
             e.preventDefault();
