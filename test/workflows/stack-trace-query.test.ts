@@ -7,6 +7,7 @@
  * waiting conversation is in the workflow's own source: the SLA clock's timer, the snooze alarm.
  * Real dev server; recording fakes for the activities.
  */
+import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import {
@@ -41,9 +42,7 @@ describe('the call stack of a waiting conversation', () => {
    */
   async function withWaitingConversation(
     stackTraces: 'on' | undefined,
-    body: (
-      handle: Awaited<ReturnType<TestWorkflowEnvironment['client']['workflow']['signalWithStart']>>,
-    ) => Promise<void>,
+    body: (handle: WorkflowHandle) => Promise<void>,
   ) {
     const taskQueue = uniqueTaskQueue('stack');
     const before = process.env.WORKER_WORKFLOW_STACK_TRACES;
