@@ -56,6 +56,14 @@ export function createInboxWorker(opts: InboxWorkerOptions): Promise<Worker> {
     // sticky one, and only a fifth of the pollers (2 of 10) poll it: with 20, a burst of 1,000 due
     // SLA tiers drained in 9.9-11.5 s against 12.6-14.7 s with 10 (issue #6, sla-burst, interleaved).
     maxConcurrentWorkflowTaskPolls: Math.max(2, Math.floor(slots / 2)),
+    // Half of those pollers on the shared queue (the SDK's default is a fifth). After a freeze or a
+    // restart an SLA escalation's first task comes from the shared queue and its second (the
+    // activity's result) from the sticky one, one each: with 10 and 10 a burst of 1,000 due tiers
+    // drained in 19.3 and 16.4 s against 23.3 and 17.8 s with 4 and 16, while steady ingest, whose
+    // follow-ups are sticky, sustained the same 32 msg/s at the same CPU per message (issue #6,
+    // sla-burst and ingest interleaved, 2026-12-07). All 20 on the shared queue (ratio 1) drained
+    // one burst in 15.6 s but would leave the sticky queue one poller.
+    nonStickyToStickyPollRatio: 0.5,
     // About 412 KiB per cached conversation (issue #6's benchmark): 2,000 stay within 1 GB and the
     // figure no longer depends on the heap size the SDK's default derives from.
     maxCachedWorkflows: 2_000,
