@@ -53,8 +53,9 @@ export function createInboxWorker(opts: InboxWorkerOptions): Promise<Worker> {
     maxConcurrentWorkflowTaskExecutions: slots,
     // Pollers at half the slots, the SDK's own guideline (its default is 10 whatever the slots).
     // After a worker freeze or restart every due task waits on the shared queue, not the worker's
-    // sticky one, and only a fifth of the pollers (2 of 10) poll it: with 20, a burst of 1,000 due
-    // SLA tiers drained in 9.9-11.5 s against 12.6-14.7 s with 10 (issue #6, sla-burst, interleaved).
+    // sticky one, which the SDK's default gives a fifth of the pollers (2 of 10): with 20, a burst
+    // of 1,000 due SLA tiers drained in 9.9-11.5 s against 12.6-14.7 s with 10 (issue #6, sla-burst,
+    // interleaved).
     maxConcurrentWorkflowTaskPolls: Math.max(2, Math.floor(slots / 2)),
     // Half of those pollers on the shared queue (the SDK's default is a fifth). After a freeze or a
     // restart an SLA escalation's first task comes from the shared queue and its second (the
