@@ -5,14 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import {
-  DefaultLogger,
-  NativeConnection,
-  Runtime,
-  type LogLevel,
-  type LogMetadata,
-  type Logger,
-} from '@temporalio/worker';
+import { NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import pino from 'pino';
 import { createChannelRegistry } from '../activities/channels/registry';
 import { createLocalMediaStorage } from '../activities/media/storage';
@@ -20,38 +13,9 @@ import { createDb } from '../db/knexfile';
 import { ConfigError, loadWorkerConfig } from './config';
 import { lowerCpuPriority } from './cpu-priority';
 import { createInboxWorker } from './create-worker';
+import { redactingLogger } from './redacting-logger';
 
 const PREBUILT_BUNDLE = path.join(__dirname, '..', 'build', 'workflows', 'bundle.js');
-
-/**
- * Conversation workflow ids carry the contact key (`conv:<channelId>:<wa_id>`: a phone number on
- * WhatsApp), and the SDK puts the workflow id and the task token (which encodes it) in every
- * activity and workflow log line. No phone numbers in logs (STYLE §9; issue #7's log scan found
- * them): the contact key is masked and the token dropped before anything is written.
- */
-const CONTACT_IN_WORKFLOW_ID = /(conv:[^:\s'"]+:)[^:\s'",}]+/g;
-
-function redact(meta: LogMetadata | undefined): LogMetadata | undefined {
-  if (!meta) return meta;
-  const out: LogMetadata = {};
-  for (const [key, value] of Object.entries(meta)) {
-    if (key === 'taskToken') continue;
-    out[key] = typeof value === 'string' ? value.replace(CONTACT_IN_WORKFLOW_ID, '$1<contact>') : value;
-  }
-  return out;
-}
-
-function redactingLogger(level: LogLevel): Logger {
-  const inner = new DefaultLogger(level);
-  return {
-    log: (l, message, meta) => inner.log(l, message, redact(meta)),
-    trace: (message, meta) => inner.trace(message, redact(meta)),
-    debug: (message, meta) => inner.debug(message, redact(meta)),
-    info: (message, meta) => inner.info(message, redact(meta)),
-    warn: (message, meta) => inner.warn(message, redact(meta)),
-    error: (message, meta) => inner.error(message, redact(meta)),
-  };
-}
 
 const SDK_LEVEL: Record<string, LogLevel> = {
   trace: 'TRACE',
