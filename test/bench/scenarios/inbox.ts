@@ -230,7 +230,7 @@ async function executionMs(sql: pg.Client, s: Captured): Promise<number> {
   return summarize(times).p50;
 }
 
-const PAGE_RUNS = 200;
+const PAGE_RUNS = 400;
 
 async function getPage(url: string, cookie: string): Promise<void> {
   const res = await fetch(url, { headers: { cookie }, redirect: 'manual' });
@@ -241,8 +241,10 @@ async function getPage(url: string, cookie: string): Promise<void> {
 /**
  * A queue's first page and its deep page, requested in turns (timeInTurns), so both see the same
  * moments of a shared machine and their ratio compares the pages, not the moments (as the SQL runs
- * are paired with Q_raw). 200 runs each: a p95 of 60 (the earlier count) rested on its 3 slowest
- * runs, and the same page's p95 moved between 19 and 42 ms from one run to the next. Without a
+ * are paired with Q_raw). 400 runs each: a p95 of 60 (the first count) rested on its 3 slowest
+ * runs, and the same page's p95 moved between 19 and 42 ms from one run to the next; with 200 a
+ * queue's first and deep pages, the same work, still came out 1.12–1.74 apart over four runs on
+ * one machine (2026-12-07, ninth session), a ratio of two p95s of 10 slow runs each. Without a
  * deep page, the first page alone.
  */
 async function timePages(
