@@ -99,6 +99,10 @@ describe('routing', () => {
     expect(
       events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'openConversation'),
     ).toEqual([]);
+    // The opening writes the routing once: its 'route' effect, with nothing of its own to write,
+    // spends no local activity (issue #6); one patch marker, not two.
+    expect(activityRuns(events, 'recordChange')).toBe(1);
+    expect(events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toHaveLength(1);
   });
 
   it('sends a VIP-tagged contact to their named agent', async () => {
