@@ -11,7 +11,7 @@ const CONTACT_IN_WORKFLOW_ID = /(conv:[^:\s'"]+:)[^:\s'",}]+/g;
 
 const SEVERITY: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 };
 
-export function redact(meta: LogMetadata | undefined): LogMetadata | undefined {
+function redact(meta: LogMetadata | undefined): LogMetadata | undefined {
   if (!meta) return meta;
   const out: LogMetadata = {};
   for (const [key, value] of Object.entries(meta)) {
@@ -23,8 +23,8 @@ export function redact(meta: LogMetadata | undefined): LogMetadata | undefined {
 
 /**
  * Lines below `level` are dropped before their metadata is read: the SDK logs every activity's
- * start and end at DEBUG (two per local activity, five local activities for a new conversation),
- * and redacting what the level then discards was work on every one of them.
+ * start and end at DEBUG (two per local activity, several local activities for a new
+ * conversation), and redacting what the level then discards was work on every one of them.
  */
 export function redactingLogger(
   level: LogLevel,

@@ -367,6 +367,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
         written.notifications.push({ batchId: idFor(i), kind: notification, ...rest });
       }
     }
+    // Nothing to write means no notification either, so no alert below depends on `recorded`.
     const nothingNew =
       change.state === projected &&
       written.events.length + written.notes.length + written.notifications.length === 0 &&
@@ -621,10 +622,10 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     }
     if (writes.length === 0) return;
     // The last message's snapshot: the row holds it once every write is in (they are version-guarded).
-    const written = requireState();
-    publish(written);
+    const lastSnapshot = requireState();
+    publish(lastSnapshot);
     await Promise.all(writes);
-    projected = written;
+    projected = lastSnapshot;
     effects.push(...pendingAfterOpen);
     causes.push(...effectCauses('opened', pendingAfterOpen));
     pendingAfterOpen = [];
