@@ -1,4 +1,5 @@
 import type { SlaPolicy } from '../../workflows/conversation/sla';
+import type { ChosenRule } from '../routing/rules';
 import type { InboundContact, InboundContent, InboundReferral } from '../channels/types';
 import type { OutboundContent } from '../channels/send.activities';
 import type { Actor, TimelineEventType } from '../../workflows/conversation/contract';
@@ -82,6 +83,25 @@ export interface OpenConversationResult {
    * Absent from results recorded before it existed: those runs load it as they did.
    */
   slaPolicy?: SlaPolicy;
+}
+
+/** The run's first customer message, stored by the opening (OpenConversationWithMessageInput). */
+export type OpeningMessage = Omit<RecordInboundMessageInput, 'conversationId' | 'channelId' | 'snapshot'>;
+
+export interface OpenConversationWithMessageInput extends OpenConversationInput {
+  message: OpeningMessage;
+  /**
+   * Whether to read the routing rule too (when the AI does not answer first). False when more
+   * messages came with the first: rules read them all, so the rule is read once they are stored.
+   */
+  readRoutingRule: boolean;
+}
+
+export interface OpenConversationWithMessageResult extends OpenConversationResult {
+  /** False for a redelivery of a message already stored (or a reaction whose target we never had). */
+  stored: boolean;
+  /** The routing rule that matches, when asked for and the AI does not answer first; else null. */
+  rule: ChosenRule | null;
 }
 
 export interface RecordInboundMessageInput {

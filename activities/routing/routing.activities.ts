@@ -16,24 +16,9 @@ import {
   type AutoAssignStrategy,
   type QueueEntry,
 } from '../../workflows/routing/contract';
+import { chooseRule, type ChosenRule } from './rules';
 
-export interface ChosenRule {
-  /** The rule's name for the timeline ("default" when none matched). */
-  name: string;
-  /** A routing workflow name from workflows/routing/registry.ts. */
-  workflow: string;
-  params: Record<string, unknown>;
-  /** The contact's tags, which rules and routing workflows may read. */
-  contactTags: string[];
-}
-
-interface RuleRow {
-  name: string;
-  match_kind: 'keyword' | 'tag' | 'channel' | 'intent' | 'always';
-  match_value: string | null;
-  routing_workflow: string;
-  params: Record<string, unknown>;
-}
+export type { ChosenRule } from './rules';
 
 export const createRoutingActivities = ({ db, temporal }: Pick<ActivityDeps, 'db' | 'temporal'>) => ({
   /**
@@ -48,19 +33,14 @@ export const createRoutingActivities = ({ db, temporal }: Pick<ActivityDeps, 'db
       .where('cv.id', input.conversationId)
       .first('cv.channel_id', 'cv.tags', 'ct.tags as contact_tags', 'ch.default_team_id');
     if (!conversation) throw new Error(`conversation ${input.conversationId} is not projected yet`);
-    const contactTags: string[] = conversation.contact_tags ?? [];
-    const tags = new Set([...contactTags, ...(conversation.tags ?? [])].map((t) => t.toLowerCase()));
-    const rules: RuleRow[] = await db('routing_rules').where({ enabled: true }).orderBy('position');
-    const text = rules.some((r) => r.match_kind === 'keyword')
-      ? await recentCustomerText(db, input.conversationId)
-      : '';
-    const rule = rules.find((r) =>
-      ruleMatches(r, { channelId: conversation.channel_id, tags, intent: input.intent, text }),
-    );
-    if (!rule) {
-      return { name: 'default', workflow: 'to-team', params: { teamId: conversation.default_team_id }, contactTags };
-    }
-    return { name: rule.name, workflow: rule.routing_workflow, params: rule.params ?? {}, contactTags };
+    return chooseRule(db, {
+      conversationId: input.conversationId,
+      channelId: conversation.channel_id,
+      defaultTeamId: conversation.default_team_id,
+      conversationTags: conversation.tags ?? [],
+      contactTags: conversation.contact_tags ?? [],
+      intent: input.intent,
+    });
   },
 
   /**
@@ -161,40 +141,4 @@ async function nextInTurn(db: Knex, teamId: string, candidates: string[]): Promi
     await trx('routing_cursors').where({ team_id: teamId }).update({ last_user_id: next, updated_at: trx.fn.now() });
     return next;
   });
-}
-
-async function recentCustomerText(db: Knex, conversationId: string): Promise<string> {
-  const bodies: (string | null)[] = await db('messages')
-    .where({ conversation_id: conversationId, direction: 'inbound' })
-    .orderBy('sent_at', 'desc')
-    .limit(5)
-    .pluck('body');
-  return bodies.filter(Boolean).join('\n').toLowerCase();
-}
-
-function ruleMatches(
-  rule: RuleRow,
-  c: { channelId: string; tags: Set<string>; intent: string | null; text: string },
-): boolean {
-  const value = (rule.match_value ?? '').trim().toLowerCase();
-  switch (rule.match_kind) {
-    case 'always':
-      return true;
-    case 'channel':
-      return value === c.channelId.toLowerCase();
-    case 'tag':
-      return value !== '' && c.tags.has(value);
-    case 'intent':
-      return value !== '' && value === (c.intent ?? '').toLowerCase();
-    case 'keyword':
-      return value
-        .split(',')
-        .map((k) => k.trim())
-        .filter(Boolean)
-        .some((k) => new RegExp(`(^|[^\\p{L}\\p{N}])${escapeRegExp(k)}($|[^\\p{L}\\p{N}])`, 'u').test(c.text));
-  }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -112,7 +112,10 @@ describe('customer messages written by a local activity', () => {
     for await (const wf of stack.client.workflow.list({ query: `WorkflowType = 'conversationWorkflow'` })) {
       const history = await stack.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
       const events = history.events ?? [];
-      localWrites += events.filter((e) => localActivityType(e) === 'recordInboundMessage').length;
+      // A run's first message is stored by its opening.
+      localWrites += events.filter((e) =>
+        ['recordInboundMessage', 'openConversationWithMessage'].includes(localActivityType(e) ?? ''),
+      ).length;
       mainLoopChanges += events.filter((e) => localActivityType(e) === 'recordChange').length;
       const failedTasks = events
         .map((e) => e.workflowTaskFailedEventAttributes?.failure?.message)

@@ -286,8 +286,9 @@ describe('redelivered and reordered webhooks', () => {
       },
       { what: 'all 1,000 signals in the histories', timeoutMs: 60_000, intervalMs: 1_000 },
     );
-    // Written once, by whichever kind of activity the run used (a local one since the patch).
-    expect(activityRuns(events, 'recordInboundMessage')).toBe(1);
+    // Written once, by whichever activity the run used: a local one since the patch, and since
+    // OPEN_WITH_FIRST_MESSAGE_PATCH the opening's own when it is the run's first message.
+    expect(activityRuns(events, 'recordInboundMessage') + activityRuns(events, 'openConversationWithMessage')).toBe(1);
     expect(await database.db('messages').where({ external_id: `wamid.REPLAY-${seed}` })).toHaveLength(1);
     expect(await database.db('events').where({ conversation_id: row.conversation_id, type: 'created' })).toHaveLength(
       1,

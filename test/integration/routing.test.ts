@@ -90,18 +90,27 @@ describe('routing', () => {
     const events = await waitFor(
       async () => {
         const history = await historyEvents(stack.handle('5550001'));
-        return activityRuns(history, 'openConversation') > 0 && history;
+        return activityRuns(history, 'openConversationWithMessage') > 0 && history;
       },
       { what: 'the opening task in the history' },
     );
     expect(childWorkflowTypes(events)).toEqual([]);
-    expect(activityRuns(events, 'openConversation')).toBe(1);
+    expect(activityRuns(events, 'openConversationWithMessage')).toBe(1);
     expect(
-      events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'openConversation'),
+      events.filter(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'openConversationWithMessage',
+      ),
     ).toEqual([]);
-    // The opening writes the routing once: its 'route' effect, with nothing of its own to write,
-    // spends no local activity (issue #6); one patch marker, not two.
+    // Two local activities open and route it (issue #6): the opening stores the first message and
+    // reads the rule in its transaction, and the routing's write carries the message's snapshot.
+    for (const separately of ['openConversation', 'recordInboundMessage', 'chooseRoutingRule']) {
+      expect({ separately, runs: activityRuns(events, separately) }).toEqual({ separately, runs: 0 });
+    }
     expect(activityRuns(events, 'recordChange')).toBe(1);
+    expect(row).toMatchObject({
+      last_message_preview: "What's the price of the blue sofa?",
+      last_message_author: 'contact',
+    });
     expect(events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toHaveLength(1);
   });
 

@@ -5,6 +5,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../activities';
+import type { ConversationSnapshot, OpeningMessage } from '../../activities/projection/types';
 import { ErrorType } from '../../workflows/shared/errors';
 
 export type Call = { [K in keyof Activities]: { name: K; input: Parameters<Activities[K]>[0] } }[keyof Activities];
@@ -14,16 +15,23 @@ export function recordingActivities(opts: { sendFails?: 'permanent' } = {}) {
   const calls: Call[] = [];
   const record = <K extends keyof Activities>(name: K, input: Parameters<Activities[K]>[0]) =>
     calls.push({ name, input } as Call);
+  const opened = {
+    conversationId: 'conv-row-1',
+    contactId: 'contact-1',
+    version: 0,
+    defaultTeamId: 'team-support',
+    aiEnabled: false,
+  };
+  const defaultRule = { name: 'default', workflow: 'to-team', params: { teamId: 'team-support' }, contactTags: [] };
   const activities: Activities = {
     async openConversation(input) {
       record('openConversation', input);
-      return {
-        conversationId: 'conv-row-1',
-        contactId: 'contact-1',
-        version: 0,
-        defaultTeamId: 'team-support',
-        aiEnabled: false,
-      };
+      return opened;
+    },
+    async openConversationWithMessage(input) {
+      record('openConversationWithMessage', input);
+      const rule = input.readRoutingRule ? defaultRule : null;
+      return { ...opened, stored: true, rule };
     },
     async recordChange(input) {
       record('recordChange', input);
@@ -46,7 +54,7 @@ export function recordingActivities(opts: { sendFails?: 'permanent' } = {}) {
     },
     async chooseRoutingRule(input) {
       record('chooseRoutingRule', input);
-      return { name: 'default', workflow: 'to-team', params: { teamId: 'team-support' }, contactTags: [] };
+      return defaultRule;
     },
     async pickAgent(input) {
       record('pickAgent', input);
@@ -99,5 +107,16 @@ export function recordingActivities(opts: { sendFails?: 'permanent' } = {}) {
   };
   const named = <K extends keyof Activities>(name: K) =>
     calls.filter((c) => c.name === name).map((c) => c.input as Parameters<Activities[K]>[0]);
-  return { activities, calls, named };
+  /**
+   * Every customer message the workflow stored, in call order: by the run's opening (which moves
+   * no snapshot: the run's next write carries it) or on its own.
+   */
+  type Stored = OpeningMessage & { snapshot: ConversationSnapshot | null };
+  const inboundStored = (): Stored[] =>
+    calls.flatMap((c): Stored[] => {
+      if (c.name === 'recordInboundMessage') return [c.input];
+      if (c.name === 'openConversationWithMessage') return [{ ...c.input.message, snapshot: null }];
+      return [];
+    });
+  return { activities, calls, named, inboundStored };
 }

@@ -74,25 +74,38 @@ describe('conversationWorkflow', () => {
     });
   }
 
-  it('opens the conversation, records the first message at a higher version and queues it in the default team', async () => {
+  it('opens the conversation with its first message and routes it to the default team in its next write', async () => {
     const fakes = recordingActivities();
     await withWorker(fakes, async (taskQueue) => {
       const handle = await start(taskQueue, message('wamid.1', 'Is my order shipped?'));
-      await waitFor(() => fakes.named('recordInboundMessage').length === 1, { what: 'the inbound projection' });
-
-      const [opened] = fakes.named('openConversation');
-      expect(opened?.contact).toEqual({ key: '447700900123', waId: '447700900123', displayName: 'Priya Shah' });
-      const [recorded] = fakes.named('recordInboundMessage');
-      expect(recorded).toMatchObject({
-        conversationId: 'conv-row-1',
-        externalId: 'wamid.1',
-        content: { type: 'text', text: 'Is my order shipped?' },
-        snapshot: { version: 1, status: 'queued', teamId: 'team-support', waitingSince: 1_767_702_000_000 },
-      });
-
-      // Without the AI, routing runs next: the default rule keeps it in the channel's team queue.
       await waitFor(() => routedTo(fakes), { what: 'routing' });
-      expect(fakes.named('chooseRoutingRule')).toEqual([{ conversationId: 'conv-row-1', intent: null }]);
+
+      // One local activity opens the row, stores the message and reads the routing rule (issue #6).
+      const [opened] = fakes.named('openConversationWithMessage');
+      expect(opened).toMatchObject({
+        contact: { key: '447700900123', waId: '447700900123', displayName: 'Priya Shah' },
+        snapshot: { version: 0 },
+        message: { externalId: 'wamid.1', content: { type: 'text', text: 'Is my order shipped?' } },
+        readRoutingRule: true,
+      });
+      expect(fakes.named('openConversation')).toEqual([]);
+      expect(fakes.named('recordInboundMessage')).toEqual([]);
+      expect(fakes.named('chooseRoutingRule')).toEqual([]);
+      // Without the AI the default rule keeps it in the channel's team queue; the routing's write
+      // carries the first message's snapshot too (the row's version came back with the opening).
+      const [routing, ...later] = fakes.named('recordChange');
+      expect(routing).toMatchObject({
+        conversationId: 'conv-row-1',
+        snapshot: {
+          version: 2,
+          status: 'queued',
+          teamId: 'team-support',
+          waitingSince: 1_767_702_000_000,
+          lastInboundAt: 1_767_702_000_000,
+        },
+      });
+      expect(routing!.events.map((e) => e.type)).toEqual(['assigned']);
+      expect(later.filter((c) => c.snapshot && c.snapshot.version <= 2)).toEqual([]);
       const state = await handle.query(stateQuery);
       expect(state).toMatchObject({ status: 'queued', teamId: 'team-support' });
       // Routing and the SLA clock (loading the team's policy) each moved the version on.
@@ -115,12 +128,15 @@ describe('conversationWorkflow', () => {
       const handle = await start(taskQueue, message('wamid.1', 'first'));
       await handle.signal(inboundMessageSignal, message('wamid.1', 'first'));
       await handle.signal(inboundMessageSignal, message('wamid.2', 'second', 1_767_702_010_000));
-      await waitFor(() => fakes.named('recordInboundMessage').length === 2, { what: 'two projections' });
+      await waitFor(() => fakes.inboundStored().length === 2, { what: 'two projections' });
 
-      const recorded = fakes.named('recordInboundMessage');
+      const recorded = fakes.inboundStored();
       expect(recorded.map((c) => c.externalId)).toEqual(['wamid.1', 'wamid.2']);
-      // Versions only rise (routing and the SLA clock took some in between).
-      expect(recorded[1]!.snapshot.version).toBeGreaterThan(recorded[0]!.snapshot.version);
+      // The opening stored the first without a snapshot; routing wrote it, and the second message's
+      // version is above that write's.
+      expect(recorded[0]!.snapshot).toBeNull();
+      const routing = fakes.named('recordChange').find((c) => c.events.some((e) => e.type === 'assigned'));
+      expect(recorded[1]!.snapshot!.version).toBeGreaterThan(routing!.snapshot!.version);
       // The SLA clock keeps the first unanswered message's time.
       expect((await handle.query(stateQuery)).waitingSince).toBe(1_767_702_000_000);
     });
@@ -130,7 +146,7 @@ describe('conversationWorkflow', () => {
     const fakes = recordingActivities();
     await withWorker(fakes, async (taskQueue) => {
       const handle = await start(taskQueue, message('wamid.1', 'hello', Date.now()));
-      await waitFor(() => fakes.named('recordInboundMessage').length === 1, { what: 'the inbound projection' });
+      await waitFor(() => fakes.inboundStored().length === 1, { what: 'the inbound projection' });
 
       await waitFor(() => routedTo(fakes), { what: 'routing' });
       const result = await handle.executeUpdate(replyUpdate, {
@@ -167,7 +183,7 @@ describe('conversationWorkflow', () => {
     const fakes = recordingActivities({ sendFails: 'permanent' });
     await withWorker(fakes, async (taskQueue) => {
       const handle = await start(taskQueue, message('wamid.1', 'hello', Date.now()));
-      await waitFor(() => fakes.named('recordInboundMessage').length === 1, { what: 'the inbound projection' });
+      await waitFor(() => fakes.inboundStored().length === 1, { what: 'the inbound projection' });
 
       const result = await handle.executeUpdate(replyUpdate, {
         args: [{ authorUserId: 'agent-1', text: 'Hello again' }],
@@ -190,7 +206,7 @@ describe('conversationWorkflow', () => {
     const fakes = recordingActivities();
     await withWorker(fakes, async (taskQueue) => {
       const handle = await start(taskQueue, message('wamid.1', 'hello', Date.now()));
-      await waitFor(() => fakes.named('recordInboundMessage').length === 1, { what: 'the inbound projection' });
+      await waitFor(() => fakes.inboundStored().length === 1, { what: 'the inbound projection' });
 
       for (const text of ['   ', 'x'.repeat(4097)]) {
         const attempt = handle.executeUpdate(replyUpdate, { args: [{ authorUserId: 'agent-1', text }] });

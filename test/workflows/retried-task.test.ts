@@ -102,7 +102,7 @@ describe('a workflow task retried after its local writes committed', () => {
         },
         { what: 'the routing written by the failed task and by its retry' },
       );
-      await waitFor(() => fakes.named('recordInboundMessage').some((c) => c.externalId === 'wamid.r2'), {
+      await waitFor(() => fakes.inboundStored().some((c) => c.externalId === 'wamid.r2'), {
         what: 'the second message',
       });
 
@@ -118,10 +118,10 @@ describe('a workflow task retried after its local writes committed', () => {
       expect(retried!.notifications.map((n) => n.batchId)).toEqual(first!.notifications.map((n) => n.batchId));
       expect(first!.notifications.length).toBeGreaterThan(0);
       // The first message too, though the retried task recorded it together with the second.
-      const firstMessage = fakes.named('recordInboundMessage').filter((c) => c.externalId === 'wamid.r1');
+      const firstMessage = fakes.inboundStored().filter((c) => c.externalId === 'wamid.r1');
       expect(firstMessage).toHaveLength(2);
       expect(firstMessage[1]!.messageId).toBe(firstMessage[0]!.messageId);
-      const secondMessage = fakes.named('recordInboundMessage').find((c) => c.externalId === 'wamid.r2');
+      const secondMessage = fakes.inboundStored().find((c) => c.externalId === 'wamid.r2');
       expect(secondMessage!.messageId).not.toBe(firstMessage[0]!.messageId);
     });
   });

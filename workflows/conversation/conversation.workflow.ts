@@ -29,7 +29,8 @@ import {
 } from '@temporalio/workflow';
 import type { AiDecision } from '../../activities/ai/types';
 import type { OutboundContent } from '../../activities/channels/send.activities';
-import type { ConversationSnapshot, ProjectedEffects } from '../../activities/projection/types';
+import type { ConversationSnapshot, OpeningMessage, ProjectedEffects } from '../../activities/projection/types';
+import type { ChosenRule } from '../../activities/routing/rules';
 import {
   routingChildWorkflowId,
   type RoutingContext,
@@ -160,6 +161,15 @@ const CAUSED_EFFECT_IDS_PATCH = 'effect-ids-from-causes';
  */
 const SKIP_EMPTY_WRITES_PATCH = 'skip-empty-writes';
 
+/**
+ * Since this patch, a run's opening is one local activity instead of three: it opens the row,
+ * stores the first customer message and, without the AI, reads the routing rule, in one
+ * transaction. The first message's snapshot (its version comes from the row) rides on the run's
+ * next write, which for a rule routed inline is the routing's own: a new conversation is opened
+ * and routed with two local activities, not four (issue #6). It implies the patches above.
+ */
+const OPEN_WITH_FIRST_MESSAGE_PATCH = 'open-with-first-message';
+
 /** What the main loop reads and writes as it applies a change, as ordinary or local activities. */
 type MainLoopActivities = Pick<typeof projection, 'recordChange' | 'chooseRoutingRule'>;
 const ORDINARY: MainLoopActivities = {
@@ -168,9 +178,12 @@ const ORDINARY: MainLoopActivities = {
 };
 
 export async function conversationWorkflow(input: ConversationInput): Promise<void> {
-  // Runs from before SKIP_EMPTY_WRITES_PATCH replay with the patches they recorded.
-  const lean = () => patched(SKIP_EMPTY_WRITES_PATCH) || patched(LEAN_MAIN_LOOP_PATCH);
-  const causedEffectIds = () => patched(SKIP_EMPTY_WRITES_PATCH) || patched(CAUSED_EFFECT_IDS_PATCH);
+  // Runs from before OPEN_WITH_FIRST_MESSAGE_PATCH replay with the patches they recorded; the
+  // newest is asked first, so a new run records one patch marker.
+  const opensWithMessage = () => patched(OPEN_WITH_FIRST_MESSAGE_PATCH);
+  const skipsEmptyWrites = () => opensWithMessage() || patched(SKIP_EMPTY_WRITES_PATCH);
+  const lean = () => skipsEmptyWrites() || patched(LEAN_MAIN_LOOP_PATCH);
+  const causedEffectIds = () => skipsEmptyWrites() || patched(CAUSED_EFFECT_IDS_PATCH);
   const commands: Command[] = [];
   /** Why each command came (the run's n-th signal, the AI's n-th turn): its effects' ids. */
   const causeOf = new Map<Command, string>();
@@ -190,6 +203,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
   let openingPolicy: { teamId: string | null; policy: SlaPolicy } | undefined;
   /** The state whose snapshot the last customer messages wrote to the projection row. */
   let projected: ConversationState | undefined;
+  /** The routing rule the opening read with the first message, for the route it leads to. */
+  let openingRule: ChosenRule | undefined;
 
   // Handlers first, before any await: the signal that started this run is delivered now.
   // Signals only record their input (malformed payloads are logged and dropped); the main loop acts.
@@ -369,9 +384,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     }
     // Nothing to write means no notification either, so no alert below depends on `recorded`.
     const nothingNew =
-      change.state === projected &&
       written.events.length + written.notes.length + written.notifications.length === 0 &&
-      patched(SKIP_EMPTY_WRITES_PATCH);
+      ((change.state === projected && skipsEmptyWrites()) || routesInlineAtOnce(change));
     const recorded = nothingNew
       ? undefined
       : await via.recordChange({
@@ -433,12 +447,29 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     }
   }
 
+  /**
+   * A change whose only effect is the opening's route, by a rule that decides inline: the routed
+   * change follows in this same activation, with no await on anything outside the workflow between
+   * (so no handler runs in between and `routed` applies), and its write carries this state too.
+   */
+  function routesInlineAtOnce(change: Change): boolean {
+    return (
+      openingRule !== undefined &&
+      change.effects.length === 1 &&
+      change.effects[0]!.kind === 'route' &&
+      decidesFromContextAlone(routingWorkflowFor(openingRule.workflow).name)
+    );
+  }
+
   /** Routing rules pick a routing workflow; it decides team and owner, as a child run or inline. */
   async function route(reason: string, via: MainLoopActivities, caused = false): Promise<void> {
-    const rule = await via.chooseRoutingRule({
-      conversationId: requireState().conversationId!,
-      intent: requireState().intent,
-    });
+    const rule =
+      openingRule ??
+      (await via.chooseRoutingRule({
+        conversationId: requireState().conversationId!,
+        intent: requireState().intent,
+      }));
+    openingRule = undefined;
     const { name, workflow } = routingWorkflowFor(rule.workflow);
     // Read state after the await: a handler may have changed it meanwhile.
     const current = requireState();
@@ -554,19 +585,41 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
   // ---------------------------------------------------------------------------------------------
   // The conversation's steps
 
-  /** The first message of a run opens (or reopens) the projection row and adopts its version. */
-  async function open(first: InboundMessage): Promise<void> {
+  /**
+   * The first message of a run opens (or reopens) the projection row and adopts its version. Since
+   * OPEN_WITH_FIRST_MESSAGE_PATCH the opening also stores that message (true) and, without the AI
+   * and when it came alone, reads its routing rule: the rule reads every waiting message's text, so
+   * a burst's rule is read once they are all stored, as before.
+   */
+  async function open(first: InboundMessage, burst: number): Promise<boolean> {
     const fresh = initialState(first.contact);
+    const withMessage = opensWithMessage();
     // Runs opened before the write became a local activity replay as they ran.
     const isLean = lean();
-    const { openConversation } = isLean ? mainLoopLocal : projection;
-    const row = await openConversation({
+    const opening = {
       workflowId: workflowInfo().workflowId,
       channelId: input.channelId,
       contact: first.contact,
       snapshot: snapshot(fresh),
       createdEventId: isLean && causedEffectIds() ? idOf('opened') : uuid4(),
-    });
+    };
+    let row: Awaited<ReturnType<typeof projection.openConversation>>;
+    if (withMessage) {
+      const message = inboundRecord(first, idOf(`message/${first.externalId}`));
+      const {
+        stored: _stored,
+        rule,
+        ...opened
+      } = await mainLoopLocal.openConversationWithMessage({
+        ...opening,
+        message,
+        readRoutingRule: burst === 1,
+      });
+      openingRule = rule ?? undefined;
+      row = opened;
+    } else {
+      row = await (isLean ? mainLoopLocal : projection).openConversation(opening);
+    }
     // The default team's policy comes with the row, so the first waiting period loads none. Only
     // for lean runs: an older run that got this result from a newer worker replays as it ran.
     const { slaPolicy, ...rest } = row;
@@ -576,6 +629,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       openingPolicy = { teamId: state.teamId, policy: slaPolicy };
     // Routing (when the AI is off) waits until the first message is recorded: rules read its text.
     pendingAfterOpen = change.effects;
+    return withMessage;
   }
 
   /**
@@ -585,7 +639,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
    * workflow task on the burst instead of one per message.
    */
   async function recordInbound(batch: InboundMessage[]): Promise<void> {
-    if (!state) await open(batch[0]!);
+    const storedByOpening = !state && (await open(batch[0]!, batch.length)) ? batch[0] : undefined;
     // Runs recorded before the write became a local activity replay as they ran.
     const isLean = lean();
     const { recordInboundMessage } = isLean || patched(INBOUND_LOCAL_ACTIVITY_PATCH) ? mainLoopLocal : projection;
@@ -604,32 +658,28 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       causes.push(...effectCauses(`inbound/${message.externalId}`, change.effects));
       const messageId = caused ? idOf(`message/${message.externalId}`) : uuid4();
       if (message.content.type === 'media') media.push(messageId);
+      if (message === storedByOpening) continue;
       writes.push(
         recordInboundMessage({
+          ...inboundRecord(message, messageId),
           conversationId: state.conversationId!,
           channelId: input.channelId,
-          messageId,
-          externalId: message.externalId,
-          sentAt: message.sentAt,
-          content: message.content,
           snapshot: snapshot(state),
-          replyTo: message.replyTo,
-          forwarded: message.forwarded,
-          frequentlyForwarded: message.frequentlyForwarded,
-          referral: message.referral,
         }),
       );
     }
-    if (writes.length === 0) return;
+    if (writes.length === 0 && !storedByOpening) return;
     // The last message's snapshot: the row holds it once every write is in (they are version-guarded).
     const lastSnapshot = requireState();
     publish(lastSnapshot);
     await Promise.all(writes);
-    projected = lastSnapshot;
+    // The opening stored its message without moving the row: unless a later message of the burst
+    // wrote a snapshot, the change below writes it.
+    if (writes.length > 0) projected = lastSnapshot;
     effects.push(...pendingAfterOpen);
     causes.push(...effectCauses('opened', pendingAfterOpen));
     pendingAfterOpen = [];
-    if (effects.length > 0) {
+    if (effects.length > 0 || (storedByOpening && requireState() !== projected)) {
       await apply({ state: requireState(), effects }, isLean ? mainLoopLocal : ORDINARY, caused ? causes : undefined);
     }
     // Meta's media links expire (WIRE.md §2.5): copy the files at once.
@@ -858,6 +908,20 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     }
     setCurrentDetails(describe(s));
   }
+}
+
+/** What the projection stores of a customer message. */
+function inboundRecord(message: InboundMessage, messageId: string): OpeningMessage {
+  return {
+    messageId,
+    externalId: message.externalId,
+    sentAt: message.sentAt,
+    content: message.content,
+    replyTo: message.replyTo,
+    forwarded: message.forwarded,
+    frequentlyForwarded: message.frequentlyForwarded,
+    referral: message.referral,
+  };
 }
 
 function snapshot(state: ConversationState): ConversationSnapshot {

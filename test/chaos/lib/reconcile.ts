@@ -198,8 +198,9 @@ export async function reconcile(opts: {
           }
         }
         // Since the write became a local activity its input is not in the history, only a marker:
-        // a workflow must not write more customer messages than distinct ones it was sent.
-        if (localActivityType(event) === 'recordInboundMessage')
+        // a workflow must not write more customer messages than distinct ones it was sent. A run's
+        // opening stores its first message (OPEN_WITH_FIRST_MESSAGE_PATCH).
+        if (['recordInboundMessage', 'openConversationWithMessage'].includes(localActivityType(event) ?? ''))
           localWrites.set(info.workflowId, (localWrites.get(info.workflowId) ?? 0) + 1);
         const scheduled = event.activityTaskScheduledEventAttributes;
         if (scheduled?.activityType?.name === 'recordInboundMessage') {
