@@ -52,13 +52,15 @@ const workflowImportRules = {
 };
 
 // ---- outside workflows/: runtime imports only from contracts, errors and start options ---------
-// Workflow functions are imported with `import type` and started by name (STYLE §1).
+// Workflow functions are imported with `import type` and started by name (STYLE §1). One pure
+// exception: conversation/snapshot.ts, the snapshot a run's opening writes, which the opening's
+// local activity computes with the workflow's own pure steps (issue #6).
 // A regex, not a gitignore group: a group cannot re-include a file under an excluded directory.
 const workflowsFromOutside = {
-  regex: String.raw`(^|/)workflows(/(?!(.*/)?contract(\.ts)?$|shared/(errors|search-attributes|workflow-task-timeout)(\.ts)?$).*)?$`,
+  regex: String.raw`(^|/)workflows(/(?!(.*/)?contract(\.ts)?$|shared/(errors|search-attributes|workflow-task-timeout)(\.ts)?$|conversation/snapshot(\.ts)?$).*)?$`,
   allowTypeImports: true,
   message:
-    'Outside workflows/, only **/contract.ts and shared/{errors,search-attributes,workflow-task-timeout}.ts are imported at runtime; use `import type` for anything else (STYLE §1).',
+    'Outside workflows/, only **/contract.ts, conversation/snapshot.ts and shared/{errors,search-attributes,workflow-task-timeout}.ts are imported at runtime; use `import type` for anything else (STYLE §1).',
 };
 
 // ---- activities/**: the activity side of the SDK only ------------------------------------------

@@ -14,6 +14,7 @@ import { loadAiSettings } from '../ai/settings';
 import type { SlaPolicy } from '../../workflows/conversation/sla';
 import { recordEffects } from './effects';
 import { chooseRule } from '../routing/rules';
+import { openingSnapshot } from '../../workflows/conversation/snapshot';
 import { conversationEvent, conversationEventFromRow, notifyWhen, publishLive, type LiveEvent } from './live';
 import type {
   RecordChangeInput,
@@ -37,10 +38,10 @@ export const createProjectionActivities = ({ db, sla }: Pick<ActivityDeps, 'db' 
 
   /**
    * A new run's opening in one transaction: the rows of `openConversation`, the run's first
-   * customer message, and, when the AI does not answer first, the routing rule that matches it. An
-   * opening had cost three local activities before its routing (issue #6: openings are a quarter
-   * of steady traffic and 38% of its CPU). The row keeps its version: the message's snapshot depends
-   * on what this returns, so the workflow's next write carries it; the preview moves at once.
+   * customer message with the snapshot of the state it leaves (what the workflow computes from this
+   * result, snapshot.ts), and, when the AI does not answer first, the routing rule that matches it.
+   * An opening had cost three local activities before its routing (issue #6: openings are a quarter
+   * of steady traffic and 38% of its CPU).
    */
   async openConversationWithMessage(
     input: OpenConversationWithMessageInput,
@@ -48,25 +49,23 @@ export const createProjectionActivities = ({ db, sla }: Pick<ActivityDeps, 'db' 
     const live: LiveEvent[] = [];
     const result = await db.transaction(async (trx) => {
       const { contactTags, ...row } = await openRow(trx, input, sla, live);
-      const record = { ...input.message, conversationId: row.conversationId, channelId: input.channelId };
-      // The message waits in the default team until routing moves it, as the workflow's state says.
-      const visibility = { teamId: row.defaultTeamId, assigneeId: null };
-      let stored: boolean;
-      if (record.content.type === 'reaction') {
-        const targets = await applyContactReaction(trx, row.conversationId, input.channelId, record.content);
-        live.push(...targets.map((messageId) => messageEvent(row.conversationId, messageId, visibility)));
-        stored = targets.length > 0;
-      } else {
-        const shown = describeContent(record.content);
-        const [inserted] = await insertInboundMessage(trx, record, shown);
-        stored = inserted !== undefined;
-        if (stored) {
-          await trx('conversations')
-            .where({ id: row.conversationId })
-            .update({ last_message_preview: shown.preview, last_message_author: 'contact', updated_at: trx.fn.now() });
-          live.push(messageEvent(row.conversationId, record.messageId, visibility));
-        }
-      }
+      const { message } = input;
+      const first = {
+        externalId: message.externalId,
+        sentAt: message.sentAt,
+        contact: input.contact,
+        content: message.content,
+        replyTo: message.replyTo,
+        forwarded: message.forwarded,
+        frequentlyForwarded: message.frequentlyForwarded,
+        referral: message.referral,
+      };
+      const snapshot = openingSnapshot(row, first, input.receivedAt);
+      const stored = await storeInbound(
+        trx,
+        { ...message, conversationId: row.conversationId, channelId: input.channelId, snapshot },
+        live,
+      );
       const rule =
         row.aiEnabled || !input.readRoutingRule
           ? null
@@ -74,10 +73,9 @@ export const createProjectionActivities = ({ db, sla }: Pick<ActivityDeps, 'db' 
               conversationId: row.conversationId,
               channelId: input.channelId,
               defaultTeamId: row.defaultTeamId,
-              // The run's own tags, which its first write puts on the row (none, for a new run).
-              conversationTags: input.snapshot.tags,
+              conversationTags: snapshot.tags,
               contactTags,
-              intent: input.snapshot.intent,
+              intent: snapshot.intent,
             });
       return { ...row, stored, rule };
     });
@@ -116,21 +114,13 @@ export const createProjectionActivities = ({ db, sla }: Pick<ActivityDeps, 'db' 
    * bubble of its own: it updates the message it targets (WIRE.md §1.6).
    */
   async recordInboundMessage(input: RecordInboundMessageInput): Promise<{ stored: boolean }> {
-    const { content } = input;
-    const visibility = { teamId: input.snapshot.teamId, assigneeId: input.snapshot.assigneeId };
-    const message = (messageId: string) => messageEvent(input.conversationId, messageId, visibility);
-    if (content.type === 'reaction') {
+    if (input.content.type === 'reaction') {
       const live: LiveEvent[] = [];
-      const reacted = await db.transaction(async (trx) => {
-        const targets = await applyContactReaction(trx, input.conversationId, input.channelId, content);
-        if (await applySnapshot(trx, input.conversationId, input.snapshot))
-          live.push(conversationEvent(input.conversationId, input.snapshot));
-        live.push(...targets.map(message));
-        return { stored: targets.length > 0 };
-      });
+      const stored = await db.transaction((trx) => storeInbound(trx, input, live));
       await publishLive(db, live);
-      return reacted;
+      return { stored };
     }
+    const visibility = { teamId: input.snapshot.teamId, assigneeId: input.snapshot.assigneeId };
     const shown = describeContent(input.content);
     // The message, the row's move and their live events in one statement: one round trip instead
     // of five (BEGIN, insert, update, COMMIT, NOTIFY) for the write of every customer message
@@ -148,7 +138,10 @@ export const createProjectionActivities = ({ db, sla }: Pick<ActivityDeps, 'db' 
         db.raw('(select id from stored) as message_id'),
         notifyWhen(db, [
           { event: conversationEvent(input.conversationId, input.snapshot), when: 'exists (select 1 from moved)' },
-          { event: message(input.messageId), when: 'exists (select 1 from stored)' },
+          {
+            event: messageEvent(input.conversationId, input.messageId, visibility),
+            when: 'exists (select 1 from stored)',
+          },
         ]),
       );
     return { stored: row.message_id !== null };
@@ -256,6 +249,32 @@ async function openRow(
     slaPolicy: await slaPolicyOf(trx, defaultTeamId, sla.defaultTiersMs),
     contactTags: contact.tags ?? [],
   };
+}
+
+/**
+ * A customer message and the row's move to its snapshot, in the caller's transaction, once however
+ * often it is delivered; a reaction updates the message it targets instead (WIRE.md §1.6). Their
+ * live events go to `live`, to publish once the transaction commits. True when something was stored.
+ */
+async function storeInbound(
+  trx: Knex.Transaction,
+  input: RecordInboundMessageInput,
+  live: LiveEvent[],
+): Promise<boolean> {
+  const { conversationId, content, snapshot } = input;
+  const visibility = { teamId: snapshot.teamId, assigneeId: snapshot.assigneeId };
+  if (content.type === 'reaction') {
+    const targets = await applyContactReaction(trx, conversationId, input.channelId, content);
+    if (await applySnapshot(trx, conversationId, snapshot)) live.push(conversationEvent(conversationId, snapshot));
+    live.push(...targets.map((messageId) => messageEvent(conversationId, messageId, visibility)));
+    return targets.length > 0;
+  }
+  const shown = describeContent(content);
+  const [inserted] = await insertInboundMessage(trx, input, shown);
+  if (await applySnapshot(trx, conversationId, snapshot, { preview: shown.preview, author: 'contact' }))
+    live.push(conversationEvent(conversationId, snapshot));
+  if (inserted) live.push(messageEvent(conversationId, input.messageId, visibility));
+  return inserted !== undefined;
 }
 
 /** A customer message, once per (channel, provider id): `returning` is empty for a redelivery. */

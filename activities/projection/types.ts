@@ -90,6 +90,8 @@ export type OpeningMessage = Omit<RecordInboundMessageInput, 'conversationId' | 
 
 export interface OpenConversationWithMessageInput extends OpenConversationInput {
   message: OpeningMessage;
+  /** The workflow's time when it opened: the message's snapshot starts the SLA clock then. */
+  receivedAt: number;
   /**
    * Whether to read the routing rule too (when the AI does not answer first). False when more
    * messages came with the first: rules read them all, so the rule is read once they are stored.

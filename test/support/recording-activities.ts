@@ -6,6 +6,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../activities';
 import type { ConversationSnapshot, OpeningMessage } from '../../activities/projection/types';
+import { openingSnapshot } from '../../workflows/conversation/snapshot';
 import { ErrorType } from '../../workflows/shared/errors';
 
 export type Call = { [K in keyof Activities]: { name: K; input: Parameters<Activities[K]>[0] } }[keyof Activities];
@@ -108,15 +109,17 @@ export function recordingActivities(opts: { sendFails?: 'permanent' } = {}) {
   const named = <K extends keyof Activities>(name: K) =>
     calls.filter((c) => c.name === name).map((c) => c.input as Parameters<Activities[K]>[0]);
   /**
-   * Every customer message the workflow stored, in call order: by the run's opening (which moves
-   * no snapshot: the run's next write carries it) or on its own.
+   * Every customer message the workflow stored, in call order: by the run's opening, with the
+   * snapshot the real activity computes from the row above (snapshot.ts), or on its own.
    */
-  type Stored = OpeningMessage & { snapshot: ConversationSnapshot | null };
+  type Stored = OpeningMessage & { snapshot: ConversationSnapshot };
   const inboundStored = (): Stored[] =>
     calls.flatMap((c): Stored[] => {
       if (c.name === 'recordInboundMessage') return [c.input];
-      if (c.name === 'openConversationWithMessage') return [{ ...c.input.message, snapshot: null }];
-      return [];
+      if (c.name !== 'openConversationWithMessage') return [];
+      const { message, contact, receivedAt } = c.input;
+      const first = { ...message, contact };
+      return [{ ...message, snapshot: openingSnapshot({ ...opened, slaPolicy: undefined }, first, receivedAt) }];
     });
   return { activities, calls, named, inboundStored };
 }

@@ -91,18 +91,21 @@ describe('conversationWorkflow', () => {
       expect(fakes.named('openConversation')).toEqual([]);
       expect(fakes.named('recordInboundMessage')).toEqual([]);
       expect(fakes.named('chooseRoutingRule')).toEqual([]);
-      // Without the AI the default rule keeps it in the channel's team queue; the routing's write
-      // carries the first message's snapshot too (the row's version came back with the opening).
+      // The opening wrote the message with the snapshot of the state it leaves (from the row's
+      // version and the channel's team it read); the workflow holds that state and went on from it.
+      const [first] = fakes.inboundStored();
+      expect(first!.snapshot).toMatchObject({
+        version: 1,
+        status: 'queued',
+        teamId: 'team-support',
+        waitingSince: 1_767_702_000_000,
+        lastInboundAt: 1_767_702_000_000,
+      });
+      // Without the AI the default rule keeps it in the channel's team queue: the routing's write.
       const [routing, ...later] = fakes.named('recordChange');
       expect(routing).toMatchObject({
         conversationId: 'conv-row-1',
-        snapshot: {
-          version: 2,
-          status: 'queued',
-          teamId: 'team-support',
-          waitingSince: 1_767_702_000_000,
-          lastInboundAt: 1_767_702_000_000,
-        },
+        snapshot: { ...first!.snapshot, version: 2 },
       });
       expect(routing!.events.map((e) => e.type)).toEqual(['assigned']);
       expect(later.filter((c) => c.snapshot && c.snapshot.version <= 2)).toEqual([]);
@@ -132,11 +135,10 @@ describe('conversationWorkflow', () => {
 
       const recorded = fakes.inboundStored();
       expect(recorded.map((c) => c.externalId)).toEqual(['wamid.1', 'wamid.2']);
-      // The opening stored the first without a snapshot; routing wrote it, and the second message's
-      // version is above that write's.
-      expect(recorded[0]!.snapshot).toBeNull();
+      // Versions only rise (routing and the SLA clock took some in between).
+      expect(recorded[0]!.snapshot.version).toBe(1);
       const routing = fakes.named('recordChange').find((c) => c.events.some((e) => e.type === 'assigned'));
-      expect(recorded[1]!.snapshot!.version).toBeGreaterThan(routing!.snapshot!.version);
+      expect(recorded[1]!.snapshot.version).toBeGreaterThan(routing!.snapshot!.version);
       // The SLA clock keeps the first unanswered message's time.
       expect((await handle.query(stateQuery)).waitingSince).toBe(1_767_702_000_000);
     });

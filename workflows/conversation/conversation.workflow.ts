@@ -29,7 +29,7 @@ import {
 } from '@temporalio/workflow';
 import type { AiDecision } from '../../activities/ai/types';
 import type { OutboundContent } from '../../activities/channels/send.activities';
-import type { ConversationSnapshot, OpeningMessage, ProjectedEffects } from '../../activities/projection/types';
+import type { OpenConversationResult, OpeningMessage, ProjectedEffects } from '../../activities/projection/types';
 import type { ChosenRule } from '../../activities/routing/rules';
 import {
   routingChildWorkflowId,
@@ -70,6 +70,7 @@ import {
   type ReplyTemplate,
 } from './contract';
 import { causedIds, effectCauses } from './effect-ids';
+import { projectionSnapshot } from './snapshot';
 import { SLA_TIERS, type SlaPolicy } from './sla';
 import {
   agentReplied,
@@ -163,10 +164,11 @@ const SKIP_EMPTY_WRITES_PATCH = 'skip-empty-writes';
 
 /**
  * Since this patch, a run's opening is one local activity instead of three: it opens the row,
- * stores the first customer message and, without the AI, reads the routing rule, in one
- * transaction. The first message's snapshot (its version comes from the row) rides on the run's
- * next write, which for a rule routed inline is the routing's own: a new conversation is opened
- * and routed with two local activities, not four (issue #6). It implies the patches above.
+ * stores the first customer message with its snapshot and, without the AI, reads the routing rule,
+ * in one transaction. The snapshot depends on the row's version and the channel's settings, so the
+ * activity computes it from what it reads with the workflow's own pure steps (snapshot.ts), at the
+ * time the workflow gives it. A new conversation is opened and routed with two local activities,
+ * not four; with the AI, one instead of two (issue #6). It implies the patches above.
  */
 const OPEN_WITH_FIRST_MESSAGE_PATCH = 'open-with-first-message';
 
@@ -384,13 +386,14 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     }
     // Nothing to write means no notification either, so no alert below depends on `recorded`.
     const nothingNew =
+      change.state === projected &&
       written.events.length + written.notes.length + written.notifications.length === 0 &&
-      ((change.state === projected && skipsEmptyWrites()) || routesInlineAtOnce(change));
+      skipsEmptyWrites();
     const recorded = nothingNew
       ? undefined
       : await via.recordChange({
           conversationId: state.conversationId!,
-          snapshot: snapshot(state),
+          snapshot: projectionSnapshot(state),
           ...written,
         });
     // Handover and escalation alerts also go to opted-in agents' WhatsApp. Started now and awaited
@@ -445,20 +448,6 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       const cause = err.cause instanceof ApplicationFailure ? err.cause.message : undefined;
       log.warn('WhatsApp alerts to agents failed', { batches: batchIds.length, cause });
     }
-  }
-
-  /**
-   * A change whose only effect is the opening's route, by a rule that decides inline: the routed
-   * change follows in this same activation, with no await on anything outside the workflow between
-   * (so no handler runs in between and `routed` applies), and its write carries this state too.
-   */
-  function routesInlineAtOnce(change: Change): boolean {
-    return (
-      openingRule !== undefined &&
-      change.effects.length === 1 &&
-      change.effects[0]!.kind === 'route' &&
-      decidesFromContextAlone(routingWorkflowFor(openingRule.workflow).name)
-    );
   }
 
   /** Routing rules pick a routing workflow; it decides team and owner, as a child run or inline. */
@@ -565,7 +554,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       text,
       ...(opts.content && { content: opts.content }),
       sentAt: now,
-      snapshot: snapshot(state),
+      snapshot: projectionSnapshot(state),
     });
     // The transition's other effects (owner change, status event) follow the message itself.
     await apply({ state: requireState(), effects: opts.change.effects });
@@ -587,11 +576,11 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
 
   /**
    * The first message of a run opens (or reopens) the projection row and adopts its version. Since
-   * OPEN_WITH_FIRST_MESSAGE_PATCH the opening also stores that message (true) and, without the AI
-   * and when it came alone, reads its routing rule: the rule reads every waiting message's text, so
-   * a burst's rule is read once they are all stored, as before.
+   * OPEN_WITH_FIRST_MESSAGE_PATCH the opening also stores that message with its snapshot, as of the
+   * time this returns, and, without the AI and when it came alone, reads its routing rule: the rule
+   * reads every waiting message's text, so a burst's rule is read once they are all stored.
    */
-  async function open(first: InboundMessage, burst: number): Promise<boolean> {
+  async function open(first: InboundMessage, burst: number): Promise<number | undefined> {
     const fresh = initialState(first.contact);
     const withMessage = opensWithMessage();
     // Runs opened before the write became a local activity replay as they ran.
@@ -600,10 +589,11 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       workflowId: workflowInfo().workflowId,
       channelId: input.channelId,
       contact: first.contact,
-      snapshot: snapshot(fresh),
+      snapshot: projectionSnapshot(fresh),
       createdEventId: isLean && causedEffectIds() ? idOf('opened') : uuid4(),
     };
-    let row: Awaited<ReturnType<typeof projection.openConversation>>;
+    const receivedAt = Date.now();
+    let row: OpenConversationResult;
     if (withMessage) {
       const message = inboundRecord(first, idOf(`message/${first.externalId}`));
       const {
@@ -613,6 +603,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       } = await mainLoopLocal.openConversationWithMessage({
         ...opening,
         message,
+        receivedAt,
         readRoutingRule: burst === 1,
       });
       openingRule = rule ?? undefined;
@@ -629,7 +620,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       openingPolicy = { teamId: state.teamId, policy: slaPolicy };
     // Routing (when the AI is off) waits until the first message is recorded: rules read its text.
     pendingAfterOpen = change.effects;
-    return withMessage;
+    return withMessage ? receivedAt : undefined;
   }
 
   /**
@@ -639,7 +630,10 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
    * workflow task on the burst instead of one per message.
    */
   async function recordInbound(batch: InboundMessage[]): Promise<void> {
-    const storedByOpening = !state && (await open(batch[0]!, batch.length)) ? batch[0] : undefined;
+    // The opening may store the first message itself (OPEN_WITH_FIRST_MESSAGE_PATCH), with the
+    // snapshot of its state as of `openedAt`.
+    const openedAt = state ? undefined : await open(batch[0]!, batch.length);
+    const storedByOpening = openedAt === undefined ? undefined : batch[0];
     // Runs recorded before the write became a local activity replay as they ran.
     const isLean = lean();
     const { recordInboundMessage } = isLean || patched(INBOUND_LOCAL_ACTIVITY_PATCH) ? mainLoopLocal : projection;
@@ -652,7 +646,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     for (const message of batch) {
       const current = requireState();
       if (isDuplicate(current, message)) continue;
-      const change = receiveInbound(current, message, Date.now());
+      const change = receiveInbound(current, message, message === storedByOpening ? openedAt! : Date.now());
       state = change.state;
       effects.push(...change.effects);
       causes.push(...effectCauses(`inbound/${message.externalId}`, change.effects));
@@ -664,7 +658,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
           ...inboundRecord(message, messageId),
           conversationId: state.conversationId!,
           channelId: input.channelId,
-          snapshot: snapshot(state),
+          snapshot: projectionSnapshot(state),
         }),
       );
     }
@@ -673,13 +667,11 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     const lastSnapshot = requireState();
     publish(lastSnapshot);
     await Promise.all(writes);
-    // The opening stored its message without moving the row: unless a later message of the burst
-    // wrote a snapshot, the change below writes it.
-    if (writes.length > 0) projected = lastSnapshot;
+    projected = lastSnapshot;
     effects.push(...pendingAfterOpen);
     causes.push(...effectCauses('opened', pendingAfterOpen));
     pendingAfterOpen = [];
-    if (effects.length > 0 || (storedByOpening && requireState() !== projected)) {
+    if (effects.length > 0) {
       await apply({ state: requireState(), effects }, isLean ? mainLoopLocal : ORDINARY, caused ? causes : undefined);
     }
     // Meta's media links expire (WIRE.md §2.5): copy the files at once.
@@ -921,26 +913,6 @@ function inboundRecord(message: InboundMessage, messageId: string): OpeningMessa
     forwarded: message.forwarded,
     frequentlyForwarded: message.frequentlyForwarded,
     referral: message.referral,
-  };
-}
-
-function snapshot(state: ConversationState): ConversationSnapshot {
-  const due = slaDue(state);
-  return {
-    version: state.version,
-    status: state.status,
-    priority: state.priority,
-    escalationLevel: state.escalationLevel,
-    teamId: state.teamId,
-    assigneeId: state.assigneeId,
-    tags: state.tags,
-    waitingSince: state.waitingSince,
-    lastInboundAt: state.lastInboundAt,
-    lastMessageAt: state.lastMessageAt,
-    slaNextTier: due?.nextTier ?? null,
-    slaNextAt: due?.dueAt ?? null,
-    snoozedUntil: state.snoozedUntil,
-    intent: state.intent,
   };
 }
 
