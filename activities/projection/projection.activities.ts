@@ -50,17 +50,8 @@ export const createProjectionActivities = ({ db, sla }: Pick<ActivityDeps, 'db' 
     const result = await db.transaction(async (trx) => {
       const { contactTags, ...row } = await openRow(trx, input, sla, live);
       const { message } = input;
-      const first = {
-        externalId: message.externalId,
-        sentAt: message.sentAt,
-        contact: input.contact,
-        content: message.content,
-        replyTo: message.replyTo,
-        forwarded: message.forwarded,
-        frequentlyForwarded: message.frequentlyForwarded,
-        referral: message.referral,
-      };
-      const snapshot = openingSnapshot(row, first, input.receivedAt);
+      // The message as the workflow received it: what it stores, and from whom.
+      const snapshot = openingSnapshot(row, { ...message, contact: input.contact }, input.receivedAt);
       const stored = await storeInbound(
         trx,
         { ...message, conversationId: row.conversationId, channelId: input.channelId, snapshot },
