@@ -2,6 +2,7 @@
  * createServer(deps): one Express app with webhooks, /api/v1, health, then the Remix handler
  * (STYLE §6). Nothing listens at import time; api/main.ts and the tests call listen().
  */
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequestHandler } from '@remix-run/express';
@@ -173,7 +174,11 @@ async function mountWeb(
   const build = (await importEsm(pathToFileURL(serverBuild).href)) as ServerBuild;
   const client = path.resolve(web.buildDir, 'client');
   app.use('/assets', express.static(path.join(client, 'assets'), { immutable: true, maxAge: '1y' }));
-  app.use(express.static(client, { maxAge: '1h' }));
+  // Only the build's own top-level files and folders go to the disk: every page and data request
+  // would otherwise cost a stat that finds nothing before it reaches Remix.
+  const clientEntries = new Set(readdirSync(client));
+  const serveClient = express.static(client, { maxAge: '1h' });
+  app.use((req, res, next) => (clientEntries.has(req.path.split('/')[1]!) ? serveClient(req, res, next) : next()));
   app.all('*', createRequestHandler({ build, getLoadContext }));
 }
 

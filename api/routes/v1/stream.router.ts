@@ -18,7 +18,7 @@ import { Router, type Response } from 'express';
 import { authenticate } from '../../http/authenticate';
 import { handle } from '../../http/handle';
 import type { AuthService } from '../../services/auth.service';
-import type { LiveService } from '../../services/live.service';
+import type { DeliveredEvent, LiveService } from '../../services/live.service';
 import { actorResolver } from './actor';
 
 /** One SSE frame. JSON has no raw newlines, but every line of `data` is prefixed all the same. */
@@ -30,6 +30,20 @@ export function sseEvent(event: string, data: unknown): string {
 
 export function sseComment(text: string): string {
   return `: ${text.replace(/[\r\n]+/g, ' ')}\n\n`;
+}
+
+/**
+ * A live event's frame, built once: the live service hands every subscriber that may see an event
+ * the same object, so with 50 streams open one JSON serialization serves them all instead of 50.
+ */
+const liveFrames = new WeakMap<DeliveredEvent, string>();
+function liveFrame(event: DeliveredEvent): string {
+  let frame = liveFrames.get(event);
+  if (frame === undefined) {
+    frame = sseEvent(event.type, event);
+    liveFrames.set(event, frame);
+  }
+  return frame;
 }
 
 export function sseRetry(ms: number): string {
@@ -73,7 +87,7 @@ export function createStreamRouter({
       stream.write(sseRetry(retryMs), { now: true });
       try {
         const unsubscribe = await live.subscribe(actor, {
-          send: (event) => stream.write(sseEvent(event.type, event)),
+          send: (event) => stream.write(liveFrame(event)),
           // Shutdown or a dead session: end the response and its connection, so the server can close.
           close: () => stream.end({ closeConnection: true }),
           // Re-checked on the service's timer without counting as activity for the idle timeout.
