@@ -71,10 +71,11 @@ const workerEnvSchema = baseEnvSchema.extend({
   /** Workflow tasks the worker runs at once (create-worker.ts explains the default of 40). */
   WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(1).max(500).optional(),
   /**
-   * Threads that run workflow code; the SDK's default is 1. Two were measured against one on this
-   * 2-core machine's ingest (BENCHMARKS.md, 2026-11-25 15:02): no higher sustained rate, so 1 stays.
+   * Threads of their own that run workflow code; 0, the default, runs it on the worker's main
+   * thread (create-worker.ts says why). Two threads were measured against one on this 2-core
+   * machine's ingest (BENCHMARKS.md, 2026-11-25 15:02): no higher sustained rate.
    */
-  WORKER_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(16).optional(),
+  WORKER_WORKFLOW_THREADS: z.coerce.number().int().min(0).max(16).default(0),
   /**
    * The worker's nice value (0–19) beside the web process on one machine (cpu-priority.ts): the
    * web's pages and acknowledgements go first when both want the CPU. 0 leaves the priority alone.
@@ -83,8 +84,9 @@ const workerEnvSchema = baseEnvSchema.extend({
   /**
    * 'on' gives the Temporal UI each conversation's call stack (the `__stack_trace` queries), at a
    * quarter to a third of the worker's CPU per message: the SDK then captures and formats a stack
-   * trace for every promise a workflow creates. Read by the workflow thread itself
-   * (patches/README.md); turn it on and restart the worker to see where a stuck conversation waits.
+   * trace for every promise a workflow creates (and, with workflow code on the main thread, the
+   * hook sees the activities' promises too). Read where workflow code starts (patches/README.md);
+   * turn it on and restart the worker to see where a stuck conversation waits.
    */
   WORKER_WORKFLOW_STACK_TRACES: z.enum(['on', 'off']).default('off'),
   /** The approved utility template for agents' WhatsApp alerts, parameters [title, body]. */

@@ -5,7 +5,7 @@
  * The SDK it runs is patched (patches/README.md): calls into the workflow sandbox carry no vm
  * timeout, for which Node starts and joins a thread on every call. The SDK's deadlock detection
  * (`isolateExecutionTimeout`) goes with it: workflow code here must not loop without awaiting.
- * And the workflow thread records no stack trace per promise (the Temporal UI's call stack)
+ * And workflow code records no stack trace per promise (the Temporal UI's call stack)
  * unless WORKER_WORKFLOW_STACK_TRACES=on (config.ts).
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -20,18 +20,22 @@ export interface InboxWorkerOptions {
   workflowBundlePath?: string;
   tuning?: Pick<
     WorkerOptions,
-    | 'maxCachedWorkflows'
-    | 'maxConcurrentActivityTaskExecutions'
-    | 'maxConcurrentWorkflowTaskExecutions'
-    | 'workflowThreadPoolSize'
-  >;
+    'maxCachedWorkflows' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions'
+  > & {
+    /** Threads of their own for workflow code; 0, the default, runs it on the worker's main thread (below). */
+    workflowThreads?: number;
+  };
 }
 
 /** Workflow task slots unless tuned (WORKER_WORKFLOW_TASK_SLOTS); see below for why 40. */
 const WORKFLOW_TASK_SLOTS = 40;
 
 export function createInboxWorker(opts: InboxWorkerOptions): Promise<Worker> {
-  const { maxConcurrentWorkflowTaskExecutions: slots = WORKFLOW_TASK_SLOTS, ...tuning } = opts.tuning ?? {};
+  const {
+    maxConcurrentWorkflowTaskExecutions: slots = WORKFLOW_TASK_SLOTS,
+    workflowThreads = 0,
+    ...tuning
+  } = opts.tuning ?? {};
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
@@ -68,6 +72,16 @@ export function createInboxWorker(opts: InboxWorkerOptions): Promise<Worker> {
     // About 412 KiB per cached conversation (issue #6's benchmark): 2,000 stay within 1 GB and the
     // figure no longer depends on the heap size the SDK's default derives from.
     maxCachedWorkflows: 2_000,
+    // Workflow code on the worker's main thread, beside the activities, instead of a workflow
+    // thread of its own. The SDK names this debugMode (a debugger can then step into workflows); it
+    // runs the same reusable sandbox, and what it drops is every activation's trip to the other
+    // thread and back (postMessage and a structured clone each way, about a fifth of the main
+    // thread's samples before). On two cores shared with the server, Postgres and the web, a second
+    // thread buys no parallelism worth that: at 72 msg/s the worker took 0.49-0.51 cores against
+    // 0.56 and the machine 19.5-20.2 CPU ms per message against 21.0-21.6, in turns (issue #6,
+    // BENCHMARKS.md, eleventh session). The SDK's execution timeout is off either way
+    // (patches/README.md); an activation here holds the event loop for well under a millisecond.
+    ...(workflowThreads === 0 ? { debugMode: true } : { workflowThreadPoolSize: workflowThreads }),
     ...tuning,
   });
 }

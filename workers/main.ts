@@ -46,7 +46,7 @@ async function main(): Promise<void> {
       ...(config.WORKER_WORKFLOW_TASK_SLOTS && {
         maxConcurrentWorkflowTaskExecutions: config.WORKER_WORKFLOW_TASK_SLOTS,
       }),
-      ...(config.WORKER_WORKFLOW_THREADS && { workflowThreadPoolSize: config.WORKER_WORKFLOW_THREADS }),
+      workflowThreads: config.WORKER_WORKFLOW_THREADS,
     },
     deps: {
       db,
