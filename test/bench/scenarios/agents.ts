@@ -7,7 +7,9 @@
  * and agents during 90% of figure 1 (is that rate still sustained, by figure 1's own definition,
  * with the agents connected: the target's "ingest at least 0.9 × figure 1").
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { BenchContext, Scenario } from '../lib/context';
 import {
@@ -85,16 +87,71 @@ async function refreshLoop(
 }
 
 /**
+ * What Linux's scheduler saw of one thread (/proc/<pid>/task/<tid>/schedstat): nanoseconds on a
+ * core, and nanoseconds runnable but waiting for one (its run-queue wait). A refresh's latency
+ * beyond its own work under load is mostly the web's main thread waiting here.
+ */
+interface SchedSample {
+  onCpuNs: number;
+  waitNs: number;
+}
+
+function schedstat(pid: number, tid = pid): SchedSample {
+  try {
+    const [onCpu, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+    return { onCpuNs: onCpu ?? Number.NaN, waitNs: wait ?? Number.NaN };
+  } catch {
+    return { onCpuNs: Number.NaN, waitNs: Number.NaN };
+  }
+}
+
+/** Steal time of the whole machine (what the hypervisor gave other guests), in seconds. */
+function stealSeconds(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
+  return (cpu[7] ?? 0) / 100;
+}
+
+/**
+ * Microseconds in which at least one runnable task waited for a core (Linux's pressure stall
+ * information, /proc/pressure/cpu "some"); NaN where the kernel does not keep it.
+ */
+function cpuPressureUs(): number {
+  try {
+    return Number(/^some .*total=(\d+)/m.exec(readFileSync('/proc/pressure/cpu', 'utf8'))?.[1] ?? Number.NaN);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
  * The web process's own timing of the same refreshes, from its /metrics: the bucketed durations of
  * the `/inbox/*` pages (only the agents ask for them here) and the event loop's delay p99 since
  * the previous scrape. A phase's list latency then splits into time in the server and time around
  * it (the 2 shared cores).
  */
-async function serverView(baseUrl: string, phase: () => Promise<{ list: Summary; errors: number }>) {
+async function serverView(baseUrl: string, webPid: number, phase: () => Promise<{ list: Summary; errors: number }>) {
   const scrapeWeb = () => scrape(`${baseUrl}/metrics`);
   const before: Scrape = await scrapeWeb();
+  const sample = () => ({
+    web: schedstat(webPid),
+    bench: schedstat(process.pid),
+    steal: stealSeconds(),
+    pressureUs: cpuPressureUs(),
+    at: Date.now(),
+  });
+  const a = sample();
   const result = await phase();
+  const b = sample();
   const after = await scrapeWeb();
+  const refreshes = Math.max(1, result.list.n + result.errors);
+  const seconds = (b.at - a.at) / 1000;
+  const sched = {
+    webOnCpuMsPerRefresh: (b.web.onCpuNs - a.web.onCpuNs) / 1e6 / refreshes,
+    webWaitMsPerRefresh: (b.web.waitNs - a.web.waitNs) / 1e6 / refreshes,
+    benchWaitMsPerRefresh: (b.bench.waitNs - a.bench.waitNs) / 1e6 / refreshes,
+    pressureShare: (b.pressureUs - a.pressureUs) / 1e6 / seconds,
+    stealShare: (b.steal - a.steal) / seconds / availableParallelism(),
+  };
   const server: HistogramDelta = inMs(
     histogramDelta(before, after, 'kliovo_http_request_duration_seconds', {
       method: 'GET',
@@ -102,11 +159,20 @@ async function serverView(baseUrl: string, phase: () => Promise<{ list: Summary;
     }),
   );
   const loopLagP99 = (after.find((x) => x.name === 'nodejs_eventloop_lag_p99_seconds')?.value ?? Number.NaN) * 1000;
-  return { ...result, server, loopLagP99 };
+  return { ...result, server, loopLagP99, sched };
 }
 
-const describeServer = (v: { server: HistogramDelta; loopLagP99: number }) =>
-  `in the web process (its own histogram, bucket bounds 5/10/25/50/100/250 ms): p50 ≤ ${fmt(v.server.p50)} · p95 ≤ ${fmt(v.server.p95)} ms (n=${v.server.count}); its event loop delay p99 ${fmt(v.loopLagP99)} ms`;
+type ServerView = Awaited<ReturnType<typeof serverView>>;
+
+const describeServer = (v: ServerView) =>
+  `in the web process (its own histogram, bucket bounds 5/10/25/50/100/250 ms): p50 ≤ ${fmt(v.server.p50)} · p95 ≤ ${fmt(v.server.p95)} ms (n=${v.server.count}); its event loop delay p99 ${fmt(v.loopLagP99)} ms; ${describeSched(v)}`;
+
+/**
+ * The scheduler's view of the phase, per refresh: the web's main thread serves the refreshes but also
+ * the webhooks and the live streams, so this is its whole phase divided by the refreshes.
+ */
+const describeSched = ({ sched: s }: ServerView) =>
+  `its main thread, per refresh (its webhooks and live streams included): ${fmt(s.webOnCpuMsPerRefresh)} ms on a core and **${fmt(s.webWaitMsPerRefresh)} ms runnable but waiting for one** (run-queue wait, /proc schedstat); the bench's main thread (the agents' client and the load generator) waited ${fmt(s.benchWaitMsPerRefresh)} ms per refresh; some task of the machine waited for a core ${fmt(100 * s.pressureShare)}% of the phase (/proc/pressure/cpu); steal ${fmt(100 * s.stealShare)}% of the machine`;
 
 async function run(ctx: BenchContext): Promise<void> {
   const { sizes, log } = ctx;
@@ -133,15 +199,16 @@ async function run(ctx: BenchContext): Promise<void> {
     // Warm-up: every agent loads each queue once (route modules, pools, caches), unmeasured.
     await refreshLoop(world.app.baseUrl, agents, 8, 'document');
     const base = world.app.baseUrl;
+    const webPid = world.app.web().pid;
     // Postgres' view of each phase too (pg_stat_statements): what the refreshes and the ingest cost it.
     await resetStatements(world.database.db);
-    const idle = await serverView(base, () => refreshLoop(base, agents, sizes.agentPhaseS));
+    const idle = await serverView(base, webPid, () => refreshLoop(base, agents, sizes.agentPhaseS));
     const idleStatements = await topStatements(world.database.db, 6);
     await resetStatements(world.database.db);
     log(`  agents idle: list ${fmtSummary(idle.list)}; ${describeServer(idle)}`);
     const eventsBefore = agents.reduce((n, a) => n + a.events, 0);
     const [half, halfStep] = await Promise.all([
-      serverView(base, () => refreshLoop(base, agents, sizes.agentPhaseS)),
+      serverView(base, webPid, () => refreshLoop(base, agents, sizes.agentPhaseS)),
       ingestStep(ctx, world, { rate: 0.5 * f1, durationS: sizes.agentPhaseS, tag: 'half', quiet: true }),
     ]);
     const eventsHalf = agents.reduce((n, a) => n + a.events, 0) - eventsBefore;
@@ -150,7 +217,7 @@ async function run(ctx: BenchContext): Promise<void> {
       `  agents at 50% ingest: list ${fmtSummary(half.list)}; ${describeServer(half)}; ingest ${describeStep(halfStep)}`,
     );
     const [full, fullStep] = await Promise.all([
-      serverView(base, () => refreshLoop(base, agents, sizes.agentPhaseS)),
+      serverView(base, webPid, () => refreshLoop(base, agents, sizes.agentPhaseS)),
       ingestStep(ctx, world, { rate: 0.9 * f1, durationS: sizes.agentPhaseS, tag: 'full', quiet: true }),
     ]);
     log(
