@@ -101,12 +101,22 @@ export function cpuSecondsSince(before: Map<number, number>, after: Map<number, 
   return total;
 }
 
+/** The whole machine's CPU time by kind (user, nice, system, idle, iowait, irq, softirq, steal, …), in ticks. */
+function machineCpuTicks(): number[] {
+  return readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
+}
+
 /** Busy CPU seconds of the whole machine (all cores) from /proc/stat. */
 export function machineBusySeconds(): number {
-  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
+  const cpu = machineCpuTicks();
   const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);
   const total = cpu.reduce((a, b) => a + b, 0);
   return (total - idle) / 100;
+}
+
+/** Steal time of the whole machine (what the hypervisor gave other guests), in seconds. */
+export function machineStealSeconds(): number {
+  return (machineCpuTicks()[7] ?? 0) / 100;
 }
 
 export interface CpuSample {

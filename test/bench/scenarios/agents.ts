@@ -21,7 +21,7 @@ import {
   type HistogramDelta,
   type Scrape,
 } from '../lib/metrics';
-import { describeStep, ingestStep, startProductWorld } from '../lib/product';
+import { describeStep, ingestStep, machineStealSeconds, startProductWorld } from '../lib/product';
 import { summarizeProfiles } from '../lib/profile';
 import { TARGETS } from '../lib/report';
 import { fmt, fmtSummary, summarize, type Summary } from '../lib/stats';
@@ -86,29 +86,23 @@ async function refreshLoop(
   return { list: summarize(latencies), errors };
 }
 
-/**
- * What Linux's scheduler saw of one thread (/proc/<pid>/task/<tid>/schedstat): nanoseconds on a
- * core, and nanoseconds runnable but waiting for one (its run-queue wait). A refresh's latency
- * beyond its own work under load is mostly the web's main thread waiting here.
- */
 interface SchedSample {
   onCpuNs: number;
   waitNs: number;
 }
 
-function schedstat(pid: number, tid = pid): SchedSample {
+/**
+ * What Linux's scheduler saw of a process's main thread (/proc/<pid>/task/<pid>/schedstat):
+ * nanoseconds on a core, and nanoseconds runnable but waiting for one (its run-queue wait). A
+ * refresh's latency beyond its own work under load is mostly the web's main thread waiting here.
+ */
+function mainThreadSchedstat(pid: number): SchedSample {
   try {
-    const [onCpu, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+    const [onCpu, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ').map(Number);
     return { onCpuNs: onCpu ?? Number.NaN, waitNs: wait ?? Number.NaN };
   } catch {
     return { onCpuNs: Number.NaN, waitNs: Number.NaN };
   }
-}
-
-/** Steal time of the whole machine (what the hypervisor gave other guests), in seconds. */
-function stealSeconds(): number {
-  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
-  return (cpu[7] ?? 0) / 100;
 }
 
 /**
@@ -133,9 +127,9 @@ async function serverView(baseUrl: string, webPid: number, phase: () => Promise<
   const scrapeWeb = () => scrape(`${baseUrl}/metrics`);
   const before: Scrape = await scrapeWeb();
   const sample = () => ({
-    web: schedstat(webPid),
-    bench: schedstat(process.pid),
-    steal: stealSeconds(),
+    web: mainThreadSchedstat(webPid),
+    bench: mainThreadSchedstat(process.pid),
+    steal: machineStealSeconds(),
     pressureUs: cpuPressureUs(),
     at: Date.now(),
   });
