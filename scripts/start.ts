@@ -14,7 +14,7 @@ import { ensureDatabase, startPostgres, type PostgresHandle } from './lib/postgr
 import { local, ROOT } from './lib/local-env';
 import { migrateLatest } from './lib/migrate';
 import { ensureTemporalCli, SetupError } from './lib/temporal-cli';
-import { startTemporalDevServer, stopChild, type DevServer } from './lib/temporal-server';
+import { niceValue, startTemporalDevServer, stopChild, type DevServer } from './lib/temporal-server';
 
 const say = (line: string) => console.log(`[start] ${line}`);
 const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
@@ -63,6 +63,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
+  const temporalNice = niceValue(local.temporalNice, 'TEMPORAL_NICE');
   const cli = await ensureTemporalCli(say);
 
   const postgres: PostgresHandle = await startPostgres(local.databaseUrl, {
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
       port: local.temporalPort,
       uiPort: local.temporalUiPort,
       namespace: local.namespace,
+      nice: temporalNice,
       log: say,
     });
     stops.push({ name: 'Temporal dev server', stop: server.stop });

@@ -17,6 +17,12 @@ export const local = {
   temporalPort: Number(process.env.TEMPORAL_PORT ?? 7233),
   temporalUiPort: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
   namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+  /**
+   * The dev server's nice value, 0–19 (0: off); read by `niceValue` in temporal-server.ts. 5, not
+   * the worker's 10: at 10 the agents' pages came first but ingest beside them fell behind, the
+   * server being the stage every message passes (issue #6, BENCHMARKS.md, the thirteenth session).
+   */
+  temporalNice: process.env.TEMPORAL_NICE ?? '5',
   webPort: Number(process.env.PORT ?? 3000),
   metaGraphBaseUrl: process.env.META_GRAPH_BASE_URL || undefined,
   metaSandboxPort: Number(process.env.META_SANDBOX_PORT ?? 8790),

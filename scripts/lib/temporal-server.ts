@@ -16,6 +16,8 @@ export interface DevServerOptions {
   port: number;
   uiPort: number;
   namespace: string;
+  /** The server's nice value (0–19; 0 leaves it): see `withNice`. */
+  nice?: number;
   log?: (line: string) => void;
 }
 
@@ -93,6 +95,27 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
   };
 }
 
+/**
+ * A command line that runs `command` at the given nice value (issue #6, figure 8). On one machine
+ * the dev server shares the CPU with the web process, and a workflow task that waits a moment
+ * costs nobody anything, while a page or a webhook acknowledgement waiting behind it keeps a
+ * person or Meta waiting; the worker yields the same way (workers/cpu-priority.ts). The Go server
+ * starts its threads as it boots and Linux keeps nice per thread, so it is set before the exec,
+ * through `nice(1)` (which execs in place: the pid is the server's), not renice'd afterwards.
+ */
+export function withNice(command: string, args: readonly string[], nice = 0): [string, string[]] {
+  if (nice <= 0 || process.platform === 'win32') return [command, [...args]];
+  return ['nice', ['-n', String(nice), command, ...args]];
+}
+
+/** A nice value from the environment (`name` for the message): an integer 0–19. */
+export function niceValue(raw: string, name: string): number {
+  const value = Number(raw.trim());
+  if (raw.trim() === '' || !Number.isInteger(value) || value < 0 || value > 19)
+    throw new SetupError(`${name} must be a whole number from 0 (off) to 19, not "${raw}".`);
+  return value;
+}
+
 /** Starts `temporal server start-dev` and resolves once its frontend answers. */
 async function spawnDevServer(opts: DevServerOptions, address: string): Promise<ChildProcess> {
   const args = [
@@ -112,7 +135,7 @@ async function spawnDevServer(opts: DevServerOptions, address: string): Promise<
     opts.namespace,
     ...DEV_SERVER_FLAGS,
   ];
-  const child = spawn(opts.cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(...withNice(opts.cli, args, opts.nice), { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const keep = (chunk: Buffer) => {
     output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
@@ -122,6 +145,11 @@ async function spawnDevServer(opts: DevServerOptions, address: string): Promise<
   child.stderr?.on('data', keep);
   let exited = false;
   child.on('exit', () => (exited = true));
+  // Could not be started at all (no `nice` or CLI binary): say so instead of an unhandled error.
+  child.on('error', (err) => {
+    output.push(`could not run ${opts.cli}: ${err.message}`);
+    exited = true;
+  });
 
   await waitForFrontend(
     address,

@@ -2,11 +2,13 @@
  * The product's dev server (scripts/lib/temporal-server.ts) reads search attributes from its
  * caches, not from SQLite on every call (issue #6). A Temporal database made before an inbox
  * search attribute existed gets it registered at start, and the attribute is usable at once: the
- * server is restarted after registering, so no service serves a stale copy.
+ * server is restarted after registering, so no service serves a stale copy. Each start runs the
+ * server at the nice value it is given, on every thread (TEMPORAL_NICE, issue #6 figure 8).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startTemporalDevServer, stopChild, type DevServer } from '../../scripts/lib/temporal-server';
@@ -66,11 +68,19 @@ test('an older Temporal database gets the inbox search attributes, usable at onc
     port: await freePort(),
     uiPort: await freePort(),
     namespace: 'default',
+    nice: 7,
     log: (line) => logged.push(line),
   });
   expect(logged.filter((l) => l.startsWith('Registered search attribute'))).toHaveLength(
     INBOX_SEARCH_ATTRIBUTES.length,
   );
+  // The restarted server too: nice(1) exec'd in place, so the pid is the server's, and every
+  // thread the Go runtime started inherited the value.
+  const pid = server.process.pid!;
+  expect(readFileSync(`/proc/${pid}/comm`, 'utf8').trim()).toBe('temporal');
+  const threads = readdirSync(`/proc/${pid}/task`).map(Number);
+  expect(threads.length).toBeGreaterThan(1);
+  expect(new Set(threads.map((tid) => os.getPriority(tid)))).toEqual(new Set([7]));
 
   const connection = await Connection.connect({ address: server.address });
   try {

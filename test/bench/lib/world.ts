@@ -23,11 +23,11 @@ import { Client, Connection } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { createDb } from '../../../db/knexfile';
 import { buildWeb, buildWorkflows } from '../../../scripts/lib/build';
-import { DATA_DIR, ROOT } from '../../../scripts/lib/local-env';
+import { DATA_DIR, local, ROOT } from '../../../scripts/lib/local-env';
 import { migrateLatest } from '../../../scripts/lib/migrate';
 import { dropDatabase, ensureDatabase, withDatabase, type PostgresHandle } from '../../../scripts/lib/postgres';
 import { ensureTemporalCli } from '../../../scripts/lib/temporal-cli';
-import { DEV_SERVER_FLAGS, stopChild } from '../../../scripts/lib/temporal-server';
+import { DEV_SERVER_FLAGS, niceValue, stopChild, withNice } from '../../../scripts/lib/temporal-server';
 import { hashPassword } from '../../../api/services/auth.service';
 import { freePort } from '../../support/app-processes';
 import { startFakeGraph, type FakeGraph } from '../../support/fake-graph';
@@ -160,7 +160,10 @@ export interface BenchTemporal {
   stop(): Promise<void>;
 }
 
-/** A dedicated dev server: the flags of scripts/lib/temporal-server.ts, headless, with metrics. */
+/**
+ * A dedicated dev server: the flags of scripts/lib/temporal-server.ts and the nice value `npm start`
+ * gives it (TEMPORAL_NICE), headless, with metrics.
+ */
 export async function startTemporal(env: BenchEnv, name: string): Promise<BenchTemporal> {
   const port = await freePort();
   const metricsPort = await freePort();
@@ -181,7 +184,8 @@ export async function startTemporal(env: BenchEnv, name: string): Promise<BenchT
     ...DEV_SERVER_FLAGS,
   ];
   const logFile = createWriteStream(path.join(dir, 'server.log'));
-  const child = spawn(env.cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const nice = niceValue(local.temporalNice, 'TEMPORAL_NICE');
+  const child = spawn(...withNice(env.cli, args, nice), { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(logFile);
   child.stderr?.pipe(logFile);
   const address = `127.0.0.1:${port}`;
