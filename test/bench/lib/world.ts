@@ -161,10 +161,15 @@ export interface BenchTemporal {
 }
 
 /**
- * A dedicated dev server: the flags of scripts/lib/temporal-server.ts and the nice value `npm start`
- * gives it (TEMPORAL_NICE), headless, with metrics.
+ * A dedicated dev server: the flags of scripts/lib/temporal-server.ts and by default the nice value
+ * `npm start` gives it (TEMPORAL_NICE), headless, with metrics. The raw limits pass 0: they measure
+ * the engine at its best, not behind a web process that is not there.
  */
-export async function startTemporal(env: BenchEnv, name: string): Promise<BenchTemporal> {
+export async function startTemporal(
+  env: BenchEnv,
+  name: string,
+  { nice = niceValue(local.temporalNice, 'TEMPORAL_NICE') }: { nice?: number } = {},
+): Promise<BenchTemporal> {
   const port = await freePort();
   const metricsPort = await freePort();
   const dir = path.join(env.runDir, `temporal-${name}`);
@@ -184,7 +189,6 @@ export async function startTemporal(env: BenchEnv, name: string): Promise<BenchT
     ...DEV_SERVER_FLAGS,
   ];
   const logFile = createWriteStream(path.join(dir, 'server.log'));
-  const nice = niceValue(local.temporalNice, 'TEMPORAL_NICE');
   const child = spawn(...withNice(env.cli, args, nice), { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(logFile);
   child.stderr?.pipe(logFile);
